@@ -1,0 +1,1 @@
+"""DICOM in: index folders, build Volumes (geometry + HU), de-identify, demo phantoms."""

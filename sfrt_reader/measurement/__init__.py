@@ -1,0 +1,1 @@
+"""Geometry in patient millimetres: diameters, short axis, region statistics, lesion segmentation."""

@@ -1,0 +1,1 @@
+"""The read database: trial, subjects, timepoints, lesions, reads, sign-off, adjudication, audit trail."""

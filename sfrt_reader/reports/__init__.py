@@ -1,0 +1,1 @@
+"""Out: PDF response forms, tables, DICOM SR, plots, trial endpoint statistics."""
