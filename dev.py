@@ -63,9 +63,7 @@ def _missing_debian_packages() -> list[str]:
         return []
     missing = []
     for name in DEBIAN_PACKAGES:
-        result = subprocess.run(
-            ["dpkg-query", "-W", "-f=${Status}", name], capture_output=True, text=True, check=False
-        )
+        result = subprocess.run(["dpkg-query", "-W", "-f=${Status}", name], capture_output=True, text=True, check=False)
         if "install ok installed" not in result.stdout:
             missing.append(name)
     return missing

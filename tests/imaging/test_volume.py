@@ -63,7 +63,9 @@ def test_refuses_unsorted_slices() -> None:
     angle=st.floats(min_value=-3.0, max_value=3.0),
     tilt=st.floats(min_value=-0.4, max_value=0.4),
     ijk=st.tuples(
-        st.floats(min_value=-2, max_value=12), st.floats(min_value=-2, max_value=10), st.floats(min_value=-1, max_value=6)
+        st.floats(min_value=-2, max_value=12),
+        st.floats(min_value=-2, max_value=10),
+        st.floats(min_value=-1, max_value=6),
     ),
 )
 def test_round_trip_any_orientation(angle: float, tilt: float, ijk: tuple[float, float, float]) -> None:
