@@ -102,7 +102,7 @@ class Volume:
     @property
     def slice_offsets_mm(self) -> FloatArray:
         """Distance of every slice plane from the first along the normal, in mm."""
-        return self._normal_offsets.copy()
+        return np.asarray(self._normal_offsets, dtype=np.float64).copy()
 
     @property
     def slice_spacing_mm(self) -> float:
