@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import warnings
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -302,23 +301,30 @@ class _Reader:
 
 
 def _dicomdir_files(path: str) -> tuple[list[str], int, str | None]:
-    """Files a DICOMDIR lists (those present), how many are missing, and why it could not be read."""
+    """Files a DICOMDIR lists (those present), how many are missing, and why it could not be read.
+
+    Reads the directory records directly rather than through pydicom's FileSet: FileSet drops missing files
+    with only a log line (we must report them) and refuses a whole DICOMDIR for one record of an unknown type,
+    while the files its other records list are perfectly usable.
+    """
     import pydicom
-    from pydicom.fileset import FileSet
 
     name = os.path.basename(path)
+    base = os.path.dirname(path)
     try:
-        with warnings.catch_warnings():
-            # pydicom warns that it would rewrite odd transfer syntaxes on saving; we only read.
-            warnings.simplefilter("ignore", UserWarning)
-            fs = FileSet(pydicom.dcmread(path))
-    except Exception as error:  # pydicom raises ValueError, KeyError, AttributeError... on damaged DICOMDIRs
+        ds = pydicom.dcmread(path)
+        records = ds.DirectoryRecordSequence
+    except Exception as error:  # damaged DICOMDIRs raise assorted errors inside pydicom
         return [], 0, f"DICOMDIR {name} cannot be read ({error}): the files in its folder were indexed directly"
     present, missing = [], 0
-    for instance in fs:
-        p = os.fspath(instance.path)
-        if os.path.isfile(p):
-            present.append(p)
+    for record in records:
+        file_id = record.get("ReferencedFileID")
+        if not file_id:
+            continue
+        parts = [file_id] if isinstance(file_id, str) else list(file_id)
+        candidate = os.path.join(base, *[str(p) for p in parts])
+        if os.path.isfile(candidate):
+            present.append(candidate)
         else:
             missing += 1
     problem = None

@@ -384,13 +384,13 @@ def _classic_frame(ds: Dataset, path: str, ts: str) -> Frame:
 
 
 def _looks_like_raw_dicom(path: str) -> bool:
-    """A DICOM data set written without preamble and meta header usually starts with group 0x0008."""
+    """A DICOM file written without its 128-byte preamble starts with group 0x0002 (meta) or 0x0008."""
     try:
         with open(path, "rb") as fh:
             head = fh.read(4)
     except OSError:
         return False
-    return len(head) == 4 and head[:2] == b"\x08\x00" and head[2:4] in (b"\x05\x00", b"\x08\x00", b"\x16\x00")
+    return len(head) == 4 and head[:2] in (b"\x02\x00", b"\x08\x00") and head[3] == 0
 
 
 def read_dataset(path: str, *, stop_before_pixels: bool = True) -> Dataset:
@@ -423,6 +423,11 @@ def read_header(path: str) -> FileHeader:
     if media_class == DICOMDIR_CLASS or "DirectoryRecordSequence" in ds:
         return FileHeader(path=path, is_dicomdir=True)
     header = _series_header(ds)
+    if not header.series_instance_uid or "SOPInstanceUID" not in ds:
+        missing = "SeriesInstanceUID" if not header.series_instance_uid else "SOPInstanceUID"
+        raise UnreadableFileError(
+            f"file {os.path.basename(path)}: incomplete DICOM header (no {missing}): truncated or damaged file"
+        )
     if not header.sop_class_uid and media_class:
         header.sop_class_uid = media_class
     kind = non_image_kind(header.sop_class_uid, header.modality)

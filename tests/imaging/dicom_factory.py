@@ -118,6 +118,7 @@ def base_dataset(sop_class: str, modality: str, study_uid: str, series_uid: str)
     ds.StudyDate = "20260105"
     ds.StudyTime = "101500"
     ds.StudyDescription = "CT thigh"
+    ds.StudyID = "1"
     ds.Modality = modality
     return ds
 
