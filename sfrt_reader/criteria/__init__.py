@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sfrt_reader.criteria.baseline import check_case, require_valid
-from sfrt_reader.criteria.choi import assess_choi
+from sfrt_reader.criteria.choi import assess_choi, choi_of_valid_case
 from sfrt_reader.criteria.document import parse_case, result_document
 from sfrt_reader.criteria.errors import CriteriaInputError
 from sfrt_reader.criteria.model import (
@@ -31,8 +31,9 @@ from sfrt_reader.criteria.model import (
     TooSmall,
 )
 from sfrt_reader.criteria.options import DensityPooling, ProtocolOptions, SizeReference
-from sfrt_reader.criteria.recist import assess_recist
+from sfrt_reader.criteria.recist import assess_recist, recist_of_valid_case
 from sfrt_reader.criteria.results import CriterionResult, Response, TimepointResult
+from sfrt_reader.criteria.sums import timeline
 
 ENGINE_VERSION = "sfrt-criteria 1.0"
 CRITERIA = ("recist1.1", "choi", "both")
@@ -73,11 +74,18 @@ def assess_case(case: Case, criteria: str = "both") -> dict[str, CriterionResult
     """The typed results of the chosen criteria, keyed "recist1.1" and/or "choi"."""
     if criteria not in CRITERIA:
         raise CriteriaInputError([f"criteria: {criteria!r} is not one of {', '.join(CRITERIA)}"])
+    require_valid(case)
+    return _assess_valid(case, criteria)
+
+
+def _assess_valid(case: Case, criteria: str) -> dict[str, CriterionResult]:
+    """Both criteria share one computation of sums and nadirs; the case was checked once, by the caller."""
+    line = timeline(case)
     out: dict[str, CriterionResult] = {}
     if criteria in ("recist1.1", "both"):
-        out["recist1.1"] = assess_recist(case)
+        out["recist1.1"] = recist_of_valid_case(case, line)
     if criteria in ("choi", "both"):
-        out["choi"] = assess_choi(case)
+        out["choi"] = choi_of_valid_case(case, line)
     return out
 
 
@@ -91,7 +99,7 @@ def assess_document(
     """
     if criteria not in CRITERIA:
         raise CriteriaInputError([f"criteria: {criteria!r} is not one of {', '.join(CRITERIA)}"])
-    results = assess_case(parse_case(document, option_overrides), criteria)
+    results = _assess_valid(parse_case(document, option_overrides), criteria)  # parse_case checked the case
     if criteria == "both":
         return {name: result_document(result) for name, result in results.items()}
     return result_document(results[criteria])

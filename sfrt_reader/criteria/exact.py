@@ -7,7 +7,6 @@ tie cases the criteria are defined on (30.0%, 20.0%, 5.0 mm, 10%, 15%) fall on t
 
 from __future__ import annotations
 
-from decimal import ROUND_DOWN, Decimal
 from fractions import Fraction
 
 
@@ -19,14 +18,15 @@ def to_fraction(value: int | float | str | Fraction) -> Fraction:
         raise TypeError("a boolean is not a number")
     if isinstance(value, int):
         return Fraction(value)
-    return Fraction(str(value))
-
-
-def percent_change(value: Fraction, reference: Fraction) -> Fraction | None:
-    """Exact percentage change from `reference` to `value`; None when the reference is zero (undefined)."""
-    if reference == 0:
-        return None
-    return (value - reference) * 100 / reference
+    if isinstance(value, float) and value.is_integer():
+        return Fraction(int(value))
+    text = repr(value) if isinstance(value, float) else value
+    whole, dot, frac = text.partition(".")
+    if dot and "e" not in frac.lower() and whole.lstrip("-").isdigit() and frac.isdigit():
+        # The common case, a plain decimal: integer arithmetic instead of Fraction's string parser.
+        digits = int(whole + frac)
+        return Fraction(digits, 10 ** len(frac))
+    return Fraction(text)
 
 
 def round_toward_zero(value: Fraction, places: int = 1) -> float:
@@ -35,10 +35,24 @@ def round_toward_zero(value: Fraction, places: int = 1) -> float:
     Toward zero, not half-up: the thresholds (30%, 20%, 10%, 15%) sit on one decimal, so a value that misses
     one (29.96% shrinkage) is shown as 29.9% and never as a misleading 30.0%.
     """
-    scale = Fraction(10) ** places
-    scaled = value * scale
-    truncated = scaled.numerator // scaled.denominator if scaled >= 0 else -((-scaled.numerator) // scaled.denominator)
-    return float(Fraction(truncated) / scale)
+    scale = 10**places
+    numerator, denominator = value.numerator, value.denominator
+    truncated = (abs(numerator) * scale) // denominator
+    if numerator < 0:
+        truncated = -truncated
+    result: float = truncated / scale  # int / int is correctly rounded to the nearest float
+    return result
+
+
+def _decimal_digits(value: Fraction) -> tuple[int, int] | None:
+    """(digits, k) with value == digits / 10**k when the value is a decimal of at most 8 places."""
+    denominator = value.denominator
+    power = 1
+    for k in range(9):
+        if power % denominator == 0:
+            return value.numerator * (power // denominator), k
+        power *= 10
+    return None
 
 
 def show(value: Fraction, places: int = 1) -> str:
@@ -47,14 +61,16 @@ def show(value: Fraction, places: int = 1) -> str:
     Measurements are decimals as typed (12.25 mm stays 12.25), so no figure in a reason is silently rounded.
     Non-terminating values (pooled means, percentages) are cut toward zero at 4 decimals.
     """
-    decimal = Decimal(value.numerator) / Decimal(value.denominator)
-    text = format(decimal.quantize(Decimal(1).scaleb(-4), rounding=ROUND_DOWN).normalize(), "f")
-    whole, _, frac = text.partition(".")
-    if whole in {"-0", ""} and not frac.strip("0"):
-        whole = "0"
-    return f"{whole}.{frac.ljust(places, '0')}" if places > 0 else whole
-
-
-def show_pct(value: Fraction) -> str:
-    """A percentage for reasons: one decimal, toward zero (see `round_toward_zero`)."""
-    return f"{abs(round_toward_zero(value)):.1f}%"
+    exact = _decimal_digits(value)
+    if exact is not None and exact[1] <= 4:
+        digits, k = exact
+    else:
+        digits = (abs(value.numerator) * 10**4) // value.denominator
+        digits = -digits if value < 0 else digits
+        k = 4
+    sign = "-" if digits < 0 else ""
+    text = str(abs(digits)).rjust(k + 1, "0")
+    whole, frac = text[: len(text) - k], text[len(text) - k :].rstrip("0")
+    if not frac.strip("0") and whole == "0":
+        sign = ""
+    return f"{sign}{whole}.{frac.ljust(places, '0')}" if places > 0 else f"{sign}{whole}"

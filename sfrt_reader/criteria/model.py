@@ -1,8 +1,8 @@
 """The case as the engine sees it: lesions, and what was recorded for each at every timepoint.
 
 Plain frozen dataclasses with exact numbers. The recording rules of RECIST 1.1 live in the types: a target at a
-timepoint is measured (0 mm = disappeared), too small to measure, split into fragments, or not evaluated, and
-`recorded_mm` turns each into the value the sum of diameters uses. Structural checks that need the whole case
+timepoint is measured (0 mm = disappeared), too small to measure, split into fragments, or not evaluated;
+`sums.py` turns each into the value the sum of diameters uses. Structural checks that need the whole case
 (baseline measurability, lesion counts) live in `baseline.py`; the document parser collects every problem first.
 """
 
@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from fractions import Fraction
+from functools import cached_property
 
 from sfrt_reader.criteria.errors import CriteriaInputError
 from sfrt_reader.criteria.exact import show
@@ -95,33 +96,6 @@ class NotEvaluated:
 Diameter = Measured | TooSmall | Fragments | NotEvaluated
 
 
-def recorded_mm(diameter: Diameter, options: ProtocolOptions) -> Fraction | None:
-    """The value a target contributes to the sum of diameters, or None when it was not evaluated."""
-    if isinstance(diameter, Measured):
-        return diameter.mm
-    if isinstance(diameter, TooSmall):
-        return options.too_small_mm
-    if isinstance(diameter, Fragments):
-        return sum((recorded_mm(part, options) or Fraction(0) for part in diameter.parts), Fraction(0))
-    return None
-
-
-def describe_diameter(diameter: Diameter, options: ProtocolOptions) -> str:
-    """How a target was recorded, in words, with the value it contributes."""
-    if isinstance(diameter, Measured):
-        return "disappeared (0 mm)" if diameter.mm == 0 else f"{show(diameter.mm)} mm"
-    if isinstance(diameter, TooSmall):
-        return f"too small to measure ({show(options.too_small_mm)} mm recorded)"
-    if isinstance(diameter, Fragments):
-        parts = " + ".join(
-            show(part.mm) if isinstance(part, Measured) else f"{show(options.too_small_mm)} (too small)"
-            for part in diameter.parts
-        )
-        total = recorded_mm(diameter, options)
-        return f"{show(total or Fraction(0))} mm (split: {parts})"
-    return "not evaluated"
-
-
 @dataclass(frozen=True)
 class TargetMeasurement:
     """One target at one timepoint: its diameter record and, for Choi, its ROI mean HU and volume."""
@@ -168,11 +142,11 @@ class Case:
     timepoints: tuple[Timepoint, ...]
     options: ProtocolOptions = field(default_factory=ProtocolOptions)
 
-    @property
+    @cached_property
     def targets(self) -> tuple[Lesion, ...]:
         return tuple(lesion for lesion in self.lesions if lesion.role is Role.TARGET)
 
-    @property
+    @cached_property
     def non_targets(self) -> tuple[Lesion, ...]:
         return tuple(lesion for lesion in self.lesions if lesion.role is Role.NON_TARGET)
 

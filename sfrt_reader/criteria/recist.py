@@ -11,74 +11,86 @@ Target response per timepoint, in this order:
 
 from __future__ import annotations
 
-from fractions import Fraction
-
 from sfrt_reader.criteria.baseline import require_valid
 from sfrt_reader.criteria.best import Step, backdate_equivocal, best_overall_response, progression_day
-from sfrt_reader.criteria.exact import percent_change, show, show_pct
 from sfrt_reader.criteria.model import Case
 from sfrt_reader.criteria.results import CriterionResult, Response, TimepointResult
-from sfrt_reader.criteria.sums import Nadir, TargetSum, growth_phrase, meets_recist_growth, nadirs, target_sum
+from sfrt_reader.criteria.sums import (
+    Nadir,
+    TargetSum,
+    Timeline,
+    change_pct,
+    fmt,
+    growth_phrase,
+    meets_recist_growth,
+    pct_text,
+    timeline,
+)
 from sfrt_reader.criteria.tables import new_lesion_reason, non_target_response, overall_response
 
 CRITERION = "recist1.1"
 
 
-def meets_recist_shrinkage(value: Fraction, baseline: Fraction) -> bool:
+def meets_recist_shrinkage(value: int, baseline: int) -> bool:
     """PR by size: at least 30% below baseline, i.e. 100 * (baseline - value) >= 30 * baseline, exactly."""
     return 100 * (baseline - value) >= 30 * baseline
 
 
-def recist_target_response(sums: TargetSum, baseline: Fraction, nadir: Nadir) -> tuple[Response, list[str]]:
-    """The RECIST 1.1 target response at one follow-up, with the sentences that explain it."""
+def recist_target_response(sums: TargetSum, baseline: int, nadir: Nadir) -> tuple[Response, list[str]]:
+    """The RECIST 1.1 target response at one follow-up (sums in case units), with the sentences explaining it."""
+    scale = sums.scale
     reasons = [sums.description]
     if sums.total is None:
         missing = ", ".join(sums.missing)
-        if meets_recist_growth(sums.measured, nadir.mm):
+        measured = fmt(sums.measured, scale)
+        if meets_recist_growth(sums.measured, nadir.units, scale):
             reasons.append(
-                f"{missing} not evaluated, but the measured targets alone sum to {show(sums.measured)} mm, "
+                f"{missing} not evaluated, but the measured targets alone sum to {measured} mm, "
                 f"{growth_phrase(sums.measured, nadir)}: PD already (at least 20% and 5 mm)"
             )
             return Response.PD, reasons
         reasons.append(
-            f"{missing} not evaluated: target response NE (the measured targets, {show(sums.measured)} mm, "
-            f"do not already meet PD)"
+            f"{missing} not evaluated: target response NE (the measured targets, {measured} mm, do not already meet PD)"
         )
         return Response.NE, reasons
     total = sums.total
+    shown = fmt(total, scale)
     if sums.complete_response:
-        reasons.append(
-            f"every non-nodal target disappeared and every nodal target is below 10 mm (sum {show(total)} mm): CR"
-        )
+        reasons.append(f"every non-nodal target disappeared and every nodal target is below 10 mm (sum {shown} mm): CR")
         return Response.CR, reasons
-    if meets_recist_growth(total, nadir.mm):
-        reasons.append(f"sum {show(total)} mm is {growth_phrase(total, nadir)}: PD (at least 20% and 5 mm)")
+    if meets_recist_growth(total, nadir.units, scale):
+        reasons.append(f"sum {shown} mm is {growth_phrase(total, nadir)}: PD (at least 20% and 5 mm)")
         return Response.PD, reasons
-    change = total - baseline
+    base = fmt(baseline, scale)
     vs_baseline = (
-        f"{show_pct(change * 100 / baseline)} below the baseline {show(baseline)} mm"
-        if change < 0
-        else f"not below the baseline {show(baseline)} mm"
+        f"{pct_text(total, baseline)} below the baseline {base} mm"
+        if total < baseline
+        else f"not below the baseline {base} mm"
     )
     if meets_recist_shrinkage(total, baseline):
-        reasons.append(f"sum {show(total)} mm is {vs_baseline}: PR (at least 30% shrinkage)")
+        reasons.append(f"sum {shown} mm is {vs_baseline}: PR (at least 30% shrinkage)")
         return Response.PR, reasons
     growth = growth_phrase(total, nadir)
-    if total > nadir.mm and 100 * (total - nadir.mm) >= 20 * nadir.mm:
+    if total > nadir.units and 100 * (total - nadir.units) >= 20 * nadir.units:
         growth += " (20% reached but not 5 mm)"
-    reasons.append(f"sum {show(total)} mm is {vs_baseline} (PR needs 30%) and {growth} (PD needs 20% and 5 mm): SD")
+    reasons.append(f"sum {shown} mm is {vs_baseline} (PR needs 30%) and {growth} (PD needs 20% and 5 mm): SD")
     return Response.SD, reasons
 
 
 def assess_recist(case: Case) -> CriterionResult:
     """RECIST 1.1 for every timepoint of a valid case, the best overall response and the progression day."""
     require_valid(case)
-    before = nadirs(case)
-    baseline_sum = target_sum(case, case.baseline)
+    return recist_of_valid_case(case, timeline(case))
+
+
+def recist_of_valid_case(case: Case, line: Timeline) -> CriterionResult:
+    """RECIST 1.1 of a case already checked, with its sums and nadirs already computed."""
+    before = line.nadirs
+    baseline_sum = line.sums[0]
     has_targets = bool(case.targets)
     drafts: list[tuple[Response | None, Response | None, Response, list[str], TargetSum, Nadir | None]] = []
     for index, timepoint in enumerate(case.timepoints[1:], start=1):
-        sums = target_sum(case, timepoint)
+        sums = line.sums[index]
         nadir = before[index]
         reasons: list[str] = []
         target: Response | None = None
@@ -103,10 +115,10 @@ def assess_recist(case: Case) -> CriterionResult:
             TimepointResult(
                 label=timepoint.label,
                 day=timepoint.day,
-                sum_mm=sums.total if has_targets else None,
+                sum_mm=sums.total_mm if has_targets else None,
                 nadir_mm=nadir.mm if nadir is not None and has_targets else None,
-                change_from_baseline_pct=_change(sums.total, baseline_sum.total),
-                change_from_nadir_pct=_change(sums.total, nadir.mm if nadir is not None else None),
+                change_from_baseline_pct=change_pct(sums.total, baseline_sum.total),
+                change_from_nadir_pct=change_pct(sums.total, nadir.units if nadir is not None else None),
                 density_hu=None,
                 density_change_pct=None,
                 density_evaluable=None,
@@ -121,19 +133,13 @@ def assess_recist(case: Case) -> CriterionResult:
     return CriterionResult(CRITERION, tuple(results), best, progression_day(steps), tuple(best_reasons))
 
 
-def _change(value: Fraction | None, reference: Fraction | None) -> Fraction | None:
-    if value is None or reference is None:
-        return None
-    return percent_change(value, reference)
-
-
 def _baseline_result(case: Case, sums: TargetSum) -> TimepointResult:
     baseline = case.baseline
     reasons = [f"baseline: {sums.description}" if case.targets else "baseline: no target lesions"]
     return TimepointResult(
         label=baseline.label,
         day=baseline.day,
-        sum_mm=sums.total if case.targets else None,
+        sum_mm=sums.total_mm if case.targets else None,
         nadir_mm=None,
         change_from_baseline_pct=None,
         change_from_nadir_pct=None,
