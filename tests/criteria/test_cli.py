@@ -160,3 +160,19 @@ def test_all_examples_at_once_as_tables() -> None:
     done = assess(*EXAMPLES)
     assert done.returncode == 0, done.stderr
     assert done.stdout.count("== ") == len(EXAMPLES)
+
+
+def test_table_flags_choi_density_not_evaluable() -> None:
+    done = assess(ROOT / "examples" / "mr_follow_up.json", "--criteria", "choi")
+    assert done.returncode == 0, done.stderr
+    row = next(line for line in done.stdout.splitlines() if line.strip().startswith("3m"))
+    # label, day, sum, vs base, vs nadir, HU (none on MR, flagged), density change, target...
+    assert row.split()[:8] == ["3m", "91", "70.0", "-12.5%", "-12.5%", "-*", "-", "PR"]
+    assert "density not evaluable: this timepoint is MR: no Hounsfield units; Choi rests on size alone" in done.stdout
+    assert "(* density not evaluable" in done.stdout
+
+
+def test_boolean_option_words(tmp_path: Path) -> None:
+    path = write(tmp_path, ISSUE_EXAMPLE)
+    output = json.loads(assess(path, "--json", "--option", "randomized=no").stdout)
+    assert output["recist1.1"]["best_overall_response"] == "SD"  # one PR at day 91, nothing to confirm it; 91 >= 42
