@@ -335,8 +335,3 @@ def result_document(result: CriterionResult) -> dict[str, Any]:
         "progression_day": result.progression_day,
         "reasons": list(result.reasons),
     }
-
-
-def default_options() -> dict[str, Any]:
-    """The protocol defaults as JSON, for help texts and the README."""
-    return ProtocolOptions().as_dict()

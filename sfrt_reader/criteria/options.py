@@ -8,7 +8,7 @@ or an impossible value is refused with a message naming it instead of silently t
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 from enum import Enum
 from fractions import Fraction
 from typing import Any
@@ -49,7 +49,8 @@ class ProtocolOptions:
             raise CriteriaInputError(problems)
 
     def as_dict(self) -> dict[str, Any]:
-        """The options as JSON values, in the form the document and `--option` accept."""
+        """The options as JSON values, in the form the document accepts: stored next to a result, they say
+        under which protocol choices it was produced."""
         out: dict[str, Any] = {}
         for item in fields(self):
             value = getattr(self, item.name)
@@ -138,15 +139,6 @@ def convert_options(values: Mapping[str, Any], path: str = "options") -> tuple[d
         else:
             chosen[name] = converted
     return chosen, problems
-
-
-def options_from_mapping(values: Mapping[str, Any], path: str = "options.") -> tuple[ProtocolOptions, list[str]]:
-    """Options from a JSON object; unknown names and bad values become problems (the rest keep defaults).
-
-    `path` prefixes each problem: "options." for the document, "--option " for the command line.
-    """
-    chosen, problems = convert_options(values, path)
-    return replace(ProtocolOptions(), **chosen), problems
 
 
 def parse_option_text(name: str, text: str) -> Any:

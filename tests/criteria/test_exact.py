@@ -107,3 +107,22 @@ def test_constructors_refuse_impossible_values() -> None:
         Fragments(())
     with pytest.raises(CriteriaInputError):
         ProtocolOptions(too_small_mm=Fraction(0))
+
+
+def test_options_as_stored_json_round_trip() -> None:
+    from sfrt_reader.criteria.options import convert_options
+
+    defaults = ProtocolOptions().as_dict()
+    assert defaults == {
+        "randomized": True,
+        "min_sd_days": 42,
+        "confirmation_min_days": 28,
+        "too_small_mm": 5.0,
+        "irradiated_target_measurable": True,
+        "choi_size_reference": "baseline",
+        "choi_density_pooling": "mean_of_lesions",
+    }
+    chosen, problems = convert_options({**defaults, "min_sd_days": 56, "choi_size_reference": "nadir"})
+    assert problems == []
+    options = ProtocolOptions(**chosen)
+    assert options.as_dict() == {**defaults, "min_sd_days": 56, "choi_size_reference": "nadir"}
