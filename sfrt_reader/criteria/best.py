@@ -109,6 +109,8 @@ def _confirmed(
     for index, step in enumerate(considered):
         if step.overall not in (Response.CR, Response.PR):
             continue
+        if confirmed_pr is not None and step.overall is Response.PR:
+            continue  # a PR is already confirmed; only a later CR could still improve on it
         later = considered[index + 1 :]
         too_early = [s for s in later if s.day - step.day < options.confirmation_min_days]
         confirmer = _confirmer(considered, index, options)

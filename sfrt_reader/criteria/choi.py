@@ -150,7 +150,9 @@ def density_at(case: Case, timepoint: Timepoint, scales: DensityScales) -> Densi
     if problem is None and base is not None and base.num <= 0:
         problem = f"the baseline mean HU {show(base.hu())} of {', '.join(lesion.id for lesion in included)} is <= 0"
     if problem is not None or base is None or current is None:
-        shown = current.hu() if current is not None and _scan_problem(timepoint, "") is None else None
+        # The density is still shown when only its baseline is unusable (<= 0 HU); never a partial pool.
+        complete = current is not None and not missing and _scan_problem(timepoint, "") is None
+        shown = current.hu() if complete and current is not None else None
         return Density(False, shown, base.hu() if base else None, None, f"density not evaluable: {problem}; {ALONE}")
     # Exact comparisons of current = c.num / c.den with base = b.num / b.den (both denominators positive).
     now_times_base_den = current.num * base.den

@@ -86,7 +86,7 @@ def test_baseline_mean_hu_not_positive_is_not_evaluable(baseline_hu: float) -> N
     result = choi(document)
     assert result["timepoints"][0]["density_evaluable"] is False
     tp = last(result)
-    assert (tp["density_evaluable"], tp["target"]) == (False, "SD")
+    assert (tp["density_evaluable"], tp["target"], tp["density_hu"]) == (False, "SD", -50.0)
     assert any("<= 0" in reason and "size alone" in reason for reason in tp["reasons"])
 
 
@@ -185,7 +185,7 @@ def test_missing_hu_of_a_present_lesion_is_flagged() -> None:
         {"targets": {"T1": t(60.0, 30.0), "T2": t(40.0)}},
     )
     tp = last(choi(document))
-    assert tp["density_evaluable"] is False
+    assert (tp["density_evaluable"], tp["density_hu"]) == (False, None)  # never a pool of only some lesions
     assert any("no mean HU for T2" in reason for reason in tp["reasons"])
 
 
