@@ -143,7 +143,7 @@ SUBJECTS: tuple[Subject, ...] = (
         ),
         rt_end=date(2026, 1, 9),
         affected_side=1,
-        tumour_centre_mm=(138.0, 26.0, -2.0),
+        tumour_centre_mm=(131.0, 22.0, -2.0),
         tumour_semi_axes_mm=(38.0, 25.0, 42.0),
         tumour_yaw_deg=118.0,
         lymph_node=False,
@@ -175,8 +175,8 @@ SUBJECTS: tuple[Subject, ...] = (
         ),
         rt_end=date(2025, 11, 28),
         affected_side=-1,
-        tumour_centre_mm=(-101.0, 47.0, 0.0),
-        tumour_semi_axes_mm=(38.0, 23.0, 48.0),
+        tumour_centre_mm=(-101.5, 43.0, 0.0),
+        tumour_semi_axes_mm=(40.0, 19.0, 48.0),
         tumour_yaw_deg=4.0,
         lymph_node=False,
         visits=(
@@ -207,16 +207,16 @@ def _uid(seed: int, *parts: str) -> str:
 
 
 def _visit_pose(rng: np.random.Generator, subject: Subject, index: int) -> Pose:
-    """Limb placement at one visit: rotation of 2-5 degrees about the limb axis, tilts under 2 degrees,
+    """Limb placement at one visit: rotation of 1.5-4 degrees about the limb axis, tilts under 2 degrees,
     translations of 3-10 mm in-plane (less front-to-back: the legs lie on the couch) and up to 10 mm along z."""
-    pivot = (subject.affected_side * 99.0, 5.0, 0.0)
+    pivot = (0.0, 5.0, 0.0)  # between the thighs: both legs turn together, as a patient rolls on the couch
     if index == 0:
         return Pose((0.4, -0.3, 1.0), (2.0, -1.0, 0.0), pivot)
 
     def signed(lo: float, hi: float) -> float:
         return float(round(rng.choice([-1.0, 1.0]) * rng.uniform(lo, hi), 2))
 
-    rotation = (signed(0.5, 2.0), signed(0.5, 2.0), signed(2.0, 5.0))
+    rotation = (signed(0.5, 2.0), signed(0.5, 2.0), signed(1.5, 4.0))
     translation = (signed(3.0, 10.0), signed(1.0, 3.0), signed(3.0, 10.0))
     return Pose(rotation, translation, pivot)
 
@@ -225,7 +225,7 @@ def _grid(cfg: SizeConfig, modality: str, side: int, first_z_shift: float) -> Gr
     n = cfg.matrix
     if modality == "CT":
         first = -(cfg.ct_slices - 1) * cfg.ct_slice_mm / 2.0 + first_z_shift
-        return Grid((n, n, cfg.ct_slices), (cfg.ct_pixel_mm, cfg.ct_pixel_mm), cfg.ct_slice_mm, (0.0, 12.0), first)
+        return Grid((n, n, cfg.ct_slices), (cfg.ct_pixel_mm, cfg.ct_pixel_mm), cfg.ct_slice_mm, (0.0, 6.0), first)
     first = -(cfg.mr_slices - 1) * cfg.mr_slice_mm / 2.0 + first_z_shift
     return Grid((n, n, cfg.mr_slices), (cfg.mr_pixel_mm, cfg.mr_pixel_mm), cfg.mr_slice_mm, (side * 70.0, 5.0), first)
 

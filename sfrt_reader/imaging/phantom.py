@@ -60,9 +60,9 @@ MR_VALUES: dict[str, float] = {
     "muscle": 360.0,
     "cortex": 30.0,
     "marrow": 120.0,
-    "artery": 1050.0,
-    "vein": 1000.0,
-    "rim": 880.0,
+    "artery": 900.0,
+    "vein": 860.0,
+    "rim": 740.0,
     "necrosis": 230.0,
     "node": 700.0,
     "new_lesion": 900.0,
@@ -557,14 +557,17 @@ class _Painter:
             image[vessel & muscle_in] = v["artery" if artery else "vein"]
 
     def node_geometry(self) -> tuple[tuple[float, float, float], tuple[float, float, float]]:
-        """Inguinal lymph node (anatomy frame): centre and semi-axes (short axis 12 mm), in the anteromedial fat."""
+        """Inguinal lymph node in the anteromedial fat (anatomy frame): centre and semi-axes.
+
+        Short axis 13 mm, about 12 mm between pixel centres: a non-target node (10 to 15 mm).
+        """
         side = self.spec.affected_side
         z = 60.0
         cx = side * (92.0 + 0.06 * z)
         cy = 0.02 * z
         r = self.anat.radius_base * (1.0 + 0.0022 * z) - 9.0
         ang = -2.35
-        return (cx + side * math.cos(ang) * r, cy + math.sin(ang) * r, z), (9.0, 6.0, 8.0)
+        return (cx + side * math.cos(ang) * r, cy + math.sin(ang) * r, z), (9.5, 6.5, 8.5)
 
     def paint_node(self) -> None:
         (cx, cy, cz), (a, b, c) = self.node_geometry()
@@ -657,11 +660,11 @@ def _pose_key(spec: PhantomSpec) -> list[int]:
 
 
 def _mr_bias(painter: _Painter) -> F32:
-    """Receive-coil intensity non-uniformity: brighter anteriorly and laterally, +-10%."""
+    """Receive-coil intensity non-uniformity: brighter anteriorly and laterally, a few per cent."""
     y = painter.y[None, :, None].astype(np.float32)
     x = painter.x[None, None, :].astype(np.float32)
     z = painter.z[:, None, None].astype(np.float32)
-    field_ = 1.0 - 0.0007 * (y - 0.0) + 0.0003 * np.abs(x) - 0.0004 * z
+    field_ = 1.0 - 0.0004 * y + 0.0002 * np.abs(x) - 0.0003 * z
     return np.asarray(np.clip(field_, 0.8, 1.2), dtype=np.float32)
 
 
