@@ -261,7 +261,11 @@ def parse_case(document: Any, option_overrides: Mapping[str, Any] | None = None)
     """
     parser = _Parser()
     if not isinstance(document, Mapping):
-        raise CriteriaInputError([f"(document): {_text(document)[:60]} is not a JSON object"])
+        kind = {list: "a list", str: "a text", int: "a number", float: "a number", bool: "true/false"}.get(
+            type(document), "not JSON"
+        )
+        # Only the kind is named: the content of an unexpected document is never echoed.
+        raise CriteriaInputError([f"(document): {kind}, not a JSON object with lesions and timepoints"])
     parser.unknown_keys(document, _TOP_KEYS, "")
     options_map = parser.mapping(document.get("options") or {}, "options") or {}
     chosen, option_problems = convert_options(options_map, "options.")
