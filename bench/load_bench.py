@@ -145,7 +145,10 @@ def main() -> int:
                 results[kind].append(run_child(kind, folder))
     for kind, runs in results.items():
         for r in runs:
-            print(f"  run {kind}: " + ", ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in r.items()))
+            print(
+                f"  run {kind}: "
+                + ", ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in r.items())
+            )
     ours = {k: min(r[k] for r in results["ours"]) for k in ("total_s", "load_s", "first_slice_s", "peak_mb")}
     ref = {k: min(r[k] for r in results["sitk"]) for k in ("total_s", "load_s", "peak_mb")}
     array_mb = results["ours"][0]["array_mb"]
