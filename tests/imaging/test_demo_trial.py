@@ -301,3 +301,20 @@ def test_catalogue_and_loader_read_the_trial_as_the_truth_says(trial: Path, trut
                 assert float(volume.array[mask].astype(np.float64).mean()) == pytest.approx(lesion["mean"], abs=1e-3)
                 k = lesion["axial_slice_index"]
                 assert volume.sop_instance_uids[k] == lesion["sop_instance_uid"]
+
+
+def test_criteria_engine_gives_the_expected_responses(trial: Path, truth: dict[str, Any]) -> None:
+    """`sfrt-reader assess` on each subject's case reproduces the ground truth's expected responses."""
+    for s in truth["subjects"]:
+        proc = _cli("assess", str(trial / s["assess_case"]), "--json")
+        assert proc.returncode == 0, proc.stderr
+        result = json.loads(proc.stdout)
+        for criteria in ("recist1.1", "choi"):
+            got = result[criteria]
+            want = s["expected"][criteria]
+            assert [t["overall"] for t in got["timepoints"][1:]] == want["timepoints"], (s["subject"], criteria)
+            assert got["best_overall_response"] == want["best_overall_response"]
+            assert got["progression_day"] == want["progression_day"]
+        modalities = [t["modality"] for t in s["timepoints"]]
+        evaluable = [t["density_evaluable"] for t in result["choi"]["timepoints"][1:]]
+        assert evaluable == [m == "CT" for m in modalities[1:]]
