@@ -318,3 +318,24 @@ def test_criteria_engine_gives_the_expected_responses(trial: Path, truth: dict[s
         modalities = [t["modality"] for t in s["timepoints"]]
         evaluable = [t["density_evaluable"] for t in result["choi"]["timepoints"][1:]]
         assert evaluable == [m == "CT" for m in modalities[1:]]
+
+
+def test_a_seed_that_breaks_the_scenario_is_a_one_line_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """If a seed's lobulation moved a response across a threshold, the command says so and exits 2."""
+    from sfrt_reader import cli
+    from sfrt_reader.imaging import demo_trial
+
+    original = demo_trial.expected_responses
+
+    def shifted(diameters: list[float], *args: Any) -> dict[str, Any]:
+        # Pretend the 9-month tumour came out 10% larger than drawn: demo-01 would no longer reach PR then.
+        return original([d * (1.1 if i == 3 else 1.0) for i, d in enumerate(diameters)], *args)
+
+    monkeypatch.setattr(demo_trial, "expected_responses", shifted)
+    monkeypatch.setattr(demo_trial, "SUBJECTS", demo_trial.SUBJECTS[:1])
+    code = cli.main(["demo-data", str(tmp_path / "t"), "--size", "128", "--quiet"])
+    assert code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "demo-01" in err[0] and "choose another seed" in err[0]
