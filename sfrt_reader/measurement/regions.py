@@ -216,7 +216,7 @@ def polygon_mask(vertices_ij: NDArray[np.float64], shape: tuple[int, int]) -> tu
     rows = np.arange(j0, j1 + 1, dtype=np.float64)[:, None]
     up = (ya <= rows) & (rows < yb)
     down = (yb <= rows) & (rows < ya)
-    sloped = ya != yb
+    sloped = np.abs(yb - ya) > _EPS  # a nearly horizontal edge (rounding of LPS -> index) is horizontal
     with np.errstate(divide="ignore", invalid="ignore"):
         xc = xa + (rows - ya) * np.where(sloped, (xb - xa) / np.where(sloped, yb - ya, 1.0), 0.0)
     crossing = (up | down) & sloped
@@ -228,7 +228,7 @@ def polygon_mask(vertices_ij: NDArray[np.float64], shape: tuple[int, int]) -> tu
     np.add.at(delta, (r_idx, start), direction[r_idx, e_idx])
     mask = np.cumsum(delta[:, :w], axis=1) != 0
     # Centres on a sloped edge: rows the edge spans where its x is an integer.
-    on_span = (np.minimum(ya, yb) <= rows) & (rows <= np.maximum(ya, yb)) & sloped
+    on_span = (np.minimum(ya, yb) - _EPS <= rows) & (rows <= np.maximum(ya, yb) + _EPS) & sloped
     near = np.abs(xc - np.round(xc)) <= _EPS
     r_on, e_on = np.nonzero(on_span & near)
     cols = np.round(xc[r_on, e_on]).astype(np.int64) - i0
