@@ -1,7 +1,7 @@
 """Region statistics on one slice: ellipse, polygon and freehand regions.
 
 Inclusion rule (the same for every shape): a pixel belongs to the region when its CENTRE lies inside the drawn
-outline or exactly on it (boundary inclusive, within 1e-6 pixel). Outlines that cross themselves use the nonzero
+outline or exactly on it (boundary inclusive, within 0.001 pixel). Outlines that cross themselves use the nonzero
 winding rule, so a loop drawn twice around an area still counts the area once and a small closing overlap of a
 freehand stroke does not punch a hole. Statistics are taken over exactly those pixels: mean, population SD
 (ddof=0, as most viewers and the reference values of our test data), median, min, max, pixel count, and the area
@@ -33,7 +33,8 @@ from sfrt_reader.measurement.geometry import (
     slice_ref,
 )
 
-_EPS = 1e-6  # pixels: a centre this close to the outline counts as on it
+_EPS = 1e-3  # pixels: a centre this close to the outline counts as on it (DICOM direction cosines are
+# rounded, so points mapped LPS -> index on an oblique series land up to ~1e-4 pixel off where they were drawn)
 _MIN_AREA_MM2 = 1e-6
 # Semi-axes drawn by a GUI are perpendicular to rounding error; more than this means a malformed ellipse.
 _ELLIPSE_AXES_TOLERANCE_DEG = 0.5

@@ -32,11 +32,12 @@ def _winding_brute_force(px: float, py: float, poly: np.ndarray) -> bool:
     for m in range(n):
         ax, ay = poly[m] - (px, py)
         bx, by = poly[(m + 1) % n] - (px, py)
-        cross = ax * by - ay * bx
-        dot = ax * bx + ay * by
-        if abs(cross) < 1e-9 and dot <= 1e-9:  # on the edge (between its ends) or on a vertex
+        # The stated rule: a centre within 0.001 pixel of the outline is on it, hence inside.
+        ex, ey = bx - ax, by - ay
+        t = min(1.0, max(0.0, -(ax * ex + ay * ey) / (ex * ex + ey * ey))) if ex or ey else 0.0
+        if math.hypot(ax + t * ex, ay + t * ey) <= 1e-3:
             return True
-        total += math.atan2(cross, dot)
+        total += math.atan2(ax * by - ay * bx, ax * bx + ay * by)
     return abs(total) > math.pi
 
 
