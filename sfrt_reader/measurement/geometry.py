@@ -85,6 +85,8 @@ def check_inside(volume: Volume, points: Sequence[Point], what: str = "point") -
     """
     lps = np.asarray(points, dtype=np.float64).reshape(-1, 3)
     ijk = volume.lps_to_index(lps)
+    if volume.contains_index(ijk):  # all inside: one vectorised test (freehand outlines have hundreds of points)
+        return np.asarray(ijk, dtype=np.float64)
     nx, ny, nz = volume.size
     for n, (p, idx) in enumerate(zip(lps, ijk, strict=True)):
         if not volume.contains_index(idx):
