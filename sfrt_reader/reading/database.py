@@ -166,7 +166,10 @@ def create_database_engine(url: str) -> Engine:
         _configure_sqlite(engine)
         return engine
     if parsed.get_backend_name() == "postgresql":
-        return create_engine(url, pool_pre_ping=True)
+        if parsed.drivername == "postgresql":
+            # psycopg2 is the driver we ship (the `postgres` extra); SQLAlchemy 2.1 would pick psycopg 3.
+            parsed = parsed.set(drivername="postgresql+psycopg2")
+        return create_engine(parsed, pool_pre_ping=True)
     raise DatabaseError(f"unsupported database {parsed.get_backend_name()!r}: use a SQLite file or postgresql://")
 
 

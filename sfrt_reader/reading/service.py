@@ -7,6 +7,7 @@ results always match the stored measurements, and a crash leaves either the whol
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ from sfrt_reader.reading.errors import (
 )
 from sfrt_reader.reading.models import (
     Adjudication,
+    AuditEvent,
     ExportedDocument,
     ImagingStudy,
     Lesion,
@@ -497,7 +499,16 @@ class ReadingService:
         return ReaderSession(self, reader.id, reader.username, reader.role)
 
     def audit_verify(self) -> audit.VerifyReport:
-        return self.db.read(audit.verify)
+        """The chain first; then that signed timepoints and measurements still equal what was audited."""
+
+        def work(s: Session) -> audit.VerifyReport:
+            report = audit.verify(s)
+            if not report.ok:
+                return report
+            problem = _data_problem(s)
+            return audit.VerifyReport(report.events, report.head_hash, problem)
+
+        return self.db.read(work)
 
 
 # ----- helpers shared by the session -----
@@ -584,6 +595,33 @@ def _measurement_snapshot(m: Measurement | None) -> dict[str, Any] | None:
         "fragments_mm": m.fragments_mm,
         "objects": m.objects,
     }
+
+
+def _data_problem(s: Session) -> str | None:
+    """The first data row that differs from its audit record or its signature (changed behind the application)."""
+    for sig in s.scalars(select(Signature).order_by(Signature.id)):
+        a = s.get(TimepointAssessment, sig.assessment_id)
+        if a is None:
+            return f"signature {sig.id}: its timepoint was deleted behind the application"
+        digest = hashlib.sha256(audit.canonical_json(_assessment_content(s, a)).encode("utf-8")).hexdigest()
+        if digest != sig.content_hash:
+            return (
+                f"timepoint {a.label} version {a.version} of read {a.read_id} no longer matches its signature: "
+                "changed behind the application after signing"
+            )
+    last: dict[str, dict[str, Any]] = {}
+    for event in s.scalars(select(AuditEvent).where(AuditEvent.entity == "measurement").order_by(AuditEvent.id)):
+        if event.entity_id is not None and event.after is not None:
+            last[event.entity_id] = json.loads(event.after)
+    for m in s.scalars(select(Measurement).order_by(Measurement.id)):
+        recorded = last.get(str(m.id))
+        snapshot = json.loads(audit.canonical_json(_measurement_snapshot(m)))
+        if recorded is None or any(recorded.get(k) != v for k, v in snapshot.items()):
+            return (
+                f"measurement {m.id} (lesion {m.lesion.code}) differs from its last audited value: "
+                "changed behind the application"
+            )
+    return None
 
 
 def _number(name: str, value: float | None) -> float | None:
@@ -1292,20 +1330,30 @@ class ReaderSession:
             s.add(new)
             s.flush()
             for m in _measurements(s, old.id):
-                s.add(
-                    Measurement(
-                        assessment_id=new.id,
-                        lesion_id=m.lesion_id,
-                        status=m.status,
-                        diameter_mm=m.diameter_mm,
-                        short_axis_mm=m.short_axis_mm,
-                        mean_hu=m.mean_hu,
-                        volume_ml=m.volume_ml,
-                        unit=m.unit,
-                        fragments_mm=m.fragments_mm,
-                        objects=m.objects,
-                        updated_at=utcnow(),
-                    )
+                copy = Measurement(
+                    assessment_id=new.id,
+                    lesion_id=m.lesion_id,
+                    status=m.status,
+                    diameter_mm=m.diameter_mm,
+                    short_axis_mm=m.short_axis_mm,
+                    mean_hu=m.mean_hu,
+                    volume_ml=m.volume_ml,
+                    unit=m.unit,
+                    fragments_mm=m.fragments_mm,
+                    objects=m.objects,
+                    updated_at=utcnow(),
+                )
+                s.add(copy)
+                s.flush()
+                audit.append(
+                    s,
+                    self.username,
+                    "create",
+                    "measurement",
+                    copy.id,
+                    None,
+                    {"read": read.id, "label": label, "lesion": m.lesion.code, **(_measurement_snapshot(copy) or {})},
+                    "copied into the amendment",
                 )
             old.status = "superseded"
             audit.append(

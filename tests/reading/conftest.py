@@ -15,11 +15,11 @@ from datetime import date
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from sfrt_reader.reading import ReadingService, StudyRecord, open_database
-from sfrt_reader.reading.database import Database
+from sfrt_reader.reading.database import Database, create_database_engine
 from sfrt_reader.reading.engine import EngineOutcome
 from sfrt_reader.trial import load_protocol
 
@@ -27,8 +27,8 @@ PASSWORD = "correct horse battery"
 
 # Realistic identifiers: the blinding tests assert that none of these ever reaches a blinded session.
 IDENTITIES = {
-    "SFRT-001": ("ZL0048213", "WANG^Xiaoming", date(1961, 3, 14), "SFRT"),
-    "SFRT-002": ("ZL0051977", "LI^Hongmei", date(1974, 11, 2), "CRT"),
+    "P-001": ("ZL0048213", "WANG^Xiaoming", date(1961, 3, 14), "SFRT"),
+    "P-002": ("ZL0051977", "LI^Hongmei", date(1974, 11, 2), "CRT"),
 }
 INSTITUTION = "Shandong Cancer Hospital and Institute"
 RT_START = date(2026, 1, 5)
@@ -54,7 +54,9 @@ class ArithmeticAssessor:
         first = document["timepoints"][0]
         missing = [t for t in targets if first["targets"].get(t, {}).get("diameter_mm") is None]
         if missing:
-            return EngineOutcome(None, self.version, [f"timepoints[0].targets.{t}.diameter_mm: missing" for t in missing])
+            return EngineOutcome(
+                None, self.version, [f"timepoints[0].targets.{t}.diameter_mm: missing" for t in missing]
+            )
         entries, nadir, base, best, progression = [], None, None, None, None
         rank = {"PR": 0, "SD": 1, "PD": 2}
         for i, tp in enumerate(document["timepoints"]):
@@ -99,7 +101,7 @@ def postgres_database_url() -> Iterator[str]:
     if not base:
         pytest.skip("SFRT_TEST_POSTGRES_URL is not set: no PostgreSQL server for this test")
     name = f"sfrt_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    admin = create_database_engine(base).execution_options(isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:
@@ -107,7 +109,7 @@ def postgres_database_url() -> Iterator[str]:
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        admin.engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -35,10 +35,12 @@ def read_follow_up(session: ReaderSession, read_id: int, label: str, t1: float, 
     session.set_non_target(read_id, label, "NT1", "present")
 
 
-def test_full_local_read_with_signing_and_amendment(local_service: ReadingService, assessor: ArithmeticAssessor) -> None:
+def test_full_local_read_with_signing_and_amendment(
+    local_service: ReadingService, assessor: ArithmeticAssessor
+) -> None:
     session = local_service.login("reader1", PASSWORD)
     assert not session.blinded
-    read_id = session.open_read("SFRT-001").read_id
+    read_id = session.open_read("P-001").read_id
 
     with pytest.raises(WorkflowError, match="sign baseline before starting 3m"):
         session.start_timepoint(read_id, "3m")
@@ -91,7 +93,7 @@ def test_engine_document_is_assembled_from_the_database(
     local_service: ReadingService, assessor: ArithmeticAssessor
 ) -> None:
     session = local_service.login("reader1", PASSWORD)
-    read_id = session.open_read("SFRT-001").read_id
+    read_id = session.open_read("P-001").read_id
     read_baseline(session, read_id)
     session.sign(read_id, "baseline", PASSWORD)
     session.start_timepoint(read_id, "3m")
@@ -148,7 +150,7 @@ def test_engine_document_is_assembled_from_the_database(
 
 def test_measurement_numbers_come_from_measurement_objects(local_service: ReadingService) -> None:
     session = local_service.login("reader1", PASSWORD)
-    read_id = session.open_read("SFRT-001").read_id
+    read_id = session.open_read("P-001").read_id
     session.start_timepoint(read_id, "baseline")
     session.add_lesion(read_id, "T1", "target", "thigh")
     segmentation = {
@@ -179,7 +181,7 @@ def test_measurement_numbers_come_from_measurement_objects(local_service: Readin
 )
 def test_bad_measurements_are_refused(local_service: ReadingService, kwargs: dict, message: str) -> None:
     session = local_service.login("reader1", PASSWORD)
-    read_id = session.open_read("SFRT-001").read_id
+    read_id = session.open_read("P-001").read_id
     session.start_timepoint(read_id, "baseline")
     session.add_lesion(read_id, "T1", "target", "thigh")
     with pytest.raises(WorkflowError, match=message):
@@ -188,13 +190,13 @@ def test_bad_measurements_are_refused(local_service: ReadingService, kwargs: dic
 
 def test_signing_requires_password_and_a_complete_assessment(local_service: ReadingService) -> None:
     session = local_service.login("reader1", PASSWORD)
-    read_id = session.open_read("SFRT-001").read_id
+    read_id = session.open_read("P-001").read_id
     session.start_timepoint(read_id, "baseline")
     session.add_lesion(read_id, "T1", "target", "thigh")
     session.add_lesion(read_id, "NT1", "non-target", "lung")
     with pytest.raises(SignatureError, match="wrong password"):
         session.sign(read_id, "baseline", "not the password")
-    with pytest.raises(SignatureError, match="target T1 has no measurement.*non-target NT1 has no status"):
+    with pytest.raises(SignatureError, match=r"target T1 has no measurement.*non-target NT1 has no status"):
         session.sign(read_id, "baseline", PASSWORD)
     session.record_measurement(read_id, "baseline", "T1", diameter_mm=90.0)
     session.set_non_target(read_id, "baseline", "NT1", "present")
@@ -204,20 +206,20 @@ def test_signing_requires_password_and_a_complete_assessment(local_service: Read
 
 def test_engine_problems_are_stored_and_block_signing(local_service: ReadingService) -> None:
     session = local_service.login("reader1", PASSWORD)
-    read_id = session.open_read("SFRT-001").read_id
+    read_id = session.open_read("P-001").read_id
     session.start_timepoint(read_id, "baseline")
     session.add_lesion(read_id, "T1", "target", "thigh")
     session.record_measurement(read_id, "baseline", "T1", status="not_evaluable")
     tp = session.view(read_id).timepoints[0]
     assert tp.results is None
     assert tp.problems == ("timepoints[0].targets.T1.diameter_mm: missing",)
-    with pytest.raises(SignatureError, match="targets.T1.diameter_mm: missing"):
+    with pytest.raises(SignatureError, match=r"targets\.T1\.diameter_mm: missing"):
         session.sign(read_id, "baseline", PASSWORD)
 
 
 def test_lesion_rules(local_service: ReadingService) -> None:
     session = local_service.login("reader1", PASSWORD)
-    read_id = session.open_read("SFRT-001").read_id
+    read_id = session.open_read("P-001").read_id
     read_baseline(session, read_id)
     with pytest.raises(WorkflowError, match="new lesion is recorded at a follow-up"):
         session.add_lesion(read_id, "N1", "new", "liver")
@@ -243,16 +245,16 @@ def test_login_and_passwords(local_service: ReadingService) -> None:
 
 
 def test_local_trial_allows_one_reader_per_subject_and_roles_are_enforced(local_service: ReadingService) -> None:
-    local_service.login("reader1", PASSWORD).open_read("SFRT-001")
+    local_service.login("reader1", PASSWORD).open_read("P-001")
     with pytest.raises(WorkflowError, match="already has 1 read"):
-        local_service.login("reader2", PASSWORD).open_read("SFRT-001")
+        local_service.login("reader2", PASSWORD).open_read("P-001")
     with pytest.raises(AccessDeniedError, match="does not read subjects"):
-        local_service.login("adj", PASSWORD).open_read("SFRT-002")
+        local_service.login("adj", PASSWORD).open_read("P-002")
 
 
 def test_versions_are_rows_not_overwrites(local_service: ReadingService) -> None:
     session = local_service.login("reader1", PASSWORD)
-    read_id = session.open_read("SFRT-001").read_id
+    read_id = session.open_read("P-001").read_id
     read_baseline(session, read_id)
     session.sign(read_id, "baseline", PASSWORD)
     session.amend(read_id, "baseline", "typo in T1")
