@@ -15,10 +15,11 @@ from datetime import date
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from sfrt_reader.reading import ReadingService, StudyRecord, open_database
+from sfrt_reader.reading import ReadingService, StudyRecord, open_database, passwords
 from sfrt_reader.reading.database import Database, create_database_engine
 from sfrt_reader.reading.engine import EngineOutcome
 from sfrt_reader.trial import load_protocol
@@ -124,6 +125,12 @@ def database(database_url: str) -> Iterator[Database]:
     db = open_database(database_url)
     yield db
     db.close()
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests hash dozens of passwords: use the cheapest argon2id parameters (each hash records its own)."""
+    monkeypatch.setattr(passwords, "_HASHER", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
 
 
 @pytest.fixture
