@@ -13,6 +13,7 @@ from sqlalchemy import inspect, text
 
 from sfrt_reader.reading import open_database
 from sfrt_reader.reading.database import create_database_engine
+from sfrt_reader.reading.database import database_url as to_url
 from sfrt_reader.reading.models import Base
 
 
