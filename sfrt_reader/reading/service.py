@@ -296,6 +296,47 @@ class ReadingService:
 
         return self.db.write(work)
 
+    def link_identity(
+        self,
+        pseudonym: str,
+        patient_id: str | None,
+        patient_name: str | None,
+        birth_date: date | None,
+        actor: str,
+    ) -> None:
+        """Check imported files against the subject's recorded patient ID, or record the identifiers when unknown."""
+
+        def work(s: Session) -> None:
+            subject = self._subject(s, pseudonym)
+            ident = s.get(SubjectIdentity, subject.id)
+            if ident is None:
+                ident = SubjectIdentity(subject_id=subject.id)
+                s.add(ident)
+            if ident.patient_id and patient_id and ident.patient_id != patient_id:
+                raise WorkflowError(
+                    f"the patient ID in these files differs from the one recorded for subject {pseudonym}: "
+                    "check that the folder belongs to this subject"
+                )
+            if ident.patient_id and ident.patient_name and (ident.birth_date or not birth_date):
+                return
+            before = _identity_digest(ident.patient_id, ident.patient_name, ident.birth_date)
+            ident.patient_id = ident.patient_id or patient_id or None
+            ident.patient_name = ident.patient_name or patient_name or None
+            ident.birth_date = ident.birth_date or birth_date
+            after = _identity_digest(ident.patient_id, ident.patient_name, ident.birth_date)
+            if after != before:
+                audit.append(
+                    s,
+                    actor,
+                    "update",
+                    "subject_identity",
+                    subject.id,
+                    {"identity_sha256": before},
+                    {"identity_sha256": after},
+                )
+
+        self.db.write(work)
+
     def subject_secrets(self, pseudonym: str) -> tuple[str, int]:
         """The subject's UID-remapping secret and date shift, for de-identified import."""
 
@@ -417,6 +458,43 @@ class ReadingService:
                     None if r.study_date is None else (r.study_date - subject.rt_end_date).days,
                 )
                 for r in rows
+            ]
+
+        return self.db.read(work)
+
+    def sites(self) -> list[tuple[str, str]]:
+        return self.db.read(lambda s: [(x.code, x.name) for x in s.scalars(select(Site).order_by(Site.code))])
+
+    def pseudonyms(self) -> list[str]:
+        return self.db.read(lambda s: list(s.scalars(select(Subject.pseudonym).order_by(Subject.pseudonym))))
+
+    def readers(self) -> list[tuple[str, str, str]]:
+        return self.db.read(
+            lambda s: [(r.username, r.full_name, r.role) for r in s.scalars(select(Reader).order_by(Reader.username))]
+        )
+
+    def audit_events(self, last: int = 0) -> list[dict[str, Any]]:
+        """Audit events oldest first (the last `last` of them when > 0), with before/after decoded."""
+
+        def work(s: Session) -> list[dict[str, Any]]:
+            query = select(AuditEvent).order_by(AuditEvent.id.desc())
+            if last > 0:
+                query = query.limit(last)
+            rows = list(s.scalars(query))[::-1]
+            return [
+                {
+                    "id": e.id,
+                    "at": e.at,
+                    "actor": e.actor,
+                    "action": e.action,
+                    "entity": e.entity,
+                    "entity_id": e.entity_id,
+                    "before": None if e.before is None else json.loads(e.before),
+                    "after": None if e.after is None else json.loads(e.after),
+                    "reason": e.reason,
+                    "hash": e.hash,
+                }
+                for e in rows
             ]
 
         return self.db.read(work)

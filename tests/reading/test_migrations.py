@@ -81,3 +81,13 @@ def test_open_twice_is_idempotent(tmp_path: Path) -> None:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
     db.close()
+
+
+def test_head_revision_constant_matches_the_scripts() -> None:
+    from alembic.script import ScriptDirectory
+
+    from sfrt_reader.reading.database import HEAD_REVISION
+
+    config = Config()
+    config.set_main_option("script_location", str(resources.files("sfrt_reader.reading") / "migrations"))
+    assert ScriptDirectory.from_config(config).get_heads() == [HEAD_REVISION]
