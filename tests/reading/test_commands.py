@@ -89,7 +89,7 @@ def test_user_errors_exit_2_with_one_line(
     db: str, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
 ) -> None:
     code, out, err = sfrt(capsys, *argv, "--db", db, stdin="")
-    assert code == 2
+    assert (code, out) == (2, "")
     assert message in err and err.count("\n") == 1 and "Traceback" not in err
 
 
