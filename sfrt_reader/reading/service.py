@@ -894,9 +894,10 @@ class ReaderSession:
         """Every version of a timepoint, oldest first: amendments never hide what was signed before."""
 
         def work(s: Session) -> list[AssessmentView]:
-            read, _ = self._read_for_view(s, read_id)
+            read, who = self._read_for_view(s, read_id)
             baseline = self._baseline_study_date(s, read)
-            return [self._assessment_view(s, a, baseline) for a in _versions(s, read.id, label)]
+            alias = who if who in ("A", "B") else None
+            return [self._assessment_view(s, a, baseline, alias) for a in _versions(s, read.id, label)]
 
         return self.db.read(work)
 
@@ -904,13 +905,16 @@ class ReaderSession:
         base = _current(s, read.id, self.protocol.baseline.label)
         return base.study.study_date if base is not None else None
 
-    def _assessment_view(self, s: Session, a: TimepointAssessment, baseline: date | None) -> AssessmentView:
+    def _assessment_view(
+        self, s: Session, a: TimepointAssessment, baseline: date | None, signer_label: str | None = None
+    ) -> AssessmentView:
+        """One version of a timepoint; `signer_label` replaces the signer's name (an adjudicator sees "A"/"B")."""
         sig = s.scalar(select(Signature).where(Signature.assessment_id == a.id))
         signature = None
         if sig is not None:
             signer = s.get(Reader, sig.reader_id)
             signature = SignatureView(
-                signer=signer.username if signer else "?",
+                signer=signer_label or (signer.username if signer else "?"),
                 meaning=sig.meaning,
                 signed_at=sig.signed_at,
                 content_hash=sig.content_hash,
@@ -961,7 +965,10 @@ class ReaderSession:
                 LesionView(les.code, les.role, les.organ, les.nodal, les.first_label, les.description)
                 for les in _lesions(s, read.id)
             ),
-            timepoints=tuple(self._assessment_view(s, a, baseline) for a in current),
+            timepoints=tuple(
+                self._assessment_view(s, a, baseline, reader_label if reader_label in ("A", "B") else None)
+                for a in current
+            ),
             results=read.results,
             engine_version=read.engine_version,
         )

@@ -124,6 +124,10 @@ def test_discordant_reads_go_to_the_adjudicator(central_service: ReadingService)
         "choi progression day: None (A) vs 222 (B)",
     )
     assert adjudicator.view(read_a).reader == "A" and adjudicator.view(read_b).reader == "B"
+    # The adjudicator does not learn who read what: signatures show A and B too.
+    assert {tp.signature.signer for tp in adjudicator.view(read_b).timepoints} == {"B"}
+    assert "reader1" not in everything_visible(adjudicator) and "reader2" not in everything_visible(adjudicator)
+    assert {tp.signature.signer for tp in r2.view(read_b).timepoints} == {"reader2"}
     with pytest.raises(AccessDeniedError):
         r1.adjudicate(adj.adjudication_id, "A", "reader A measured correctly", PASSWORD)
     with pytest.raises(WorkflowError, match="needs a reason"):

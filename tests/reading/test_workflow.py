@@ -10,6 +10,7 @@ from sfrt_reader.reading import (
     AuthenticationError,
     LockedReadError,
     ReaderSession,
+    ReadingError,
     ReadingService,
     SignatureError,
     WorkflowError,
@@ -265,3 +266,19 @@ def test_versions_are_rows_not_overwrites(local_service: ReadingService) -> None
         ]
     )
     assert rows == [(1, "superseded", False), (2, "draft", True)]
+
+
+def test_exported_documents_are_recorded_with_their_hash(local_service: ReadingService) -> None:
+    session = local_service.login("reader1", PASSWORD)
+    read_id = session.open_read("P-001").read_id
+    read_baseline(session, read_id)
+    digest = "ab" * 32
+    with pytest.raises(WorkflowError, match="not signed"):
+        local_service.record_export(read_id, "baseline", "pdf-form", digest, session.reader_id)
+    session.sign(read_id, "baseline", PASSWORD)
+    with pytest.raises(ReadingError, match="64 lower-case hexadecimal"):
+        local_service.record_export(read_id, "baseline", "pdf-form", "xyz", session.reader_id)
+    local_service.record_export(read_id, "baseline", "pdf-form", digest, session.reader_id)
+    event = local_service.audit_events(1)[0]
+    assert (event["actor"], event["action"], event["entity"]) == ("reader1", "export", "exported_document")
+    assert event["after"] == {"read": read_id, "timepoint": "baseline", "kind": "pdf-form", "sha256": digest}
