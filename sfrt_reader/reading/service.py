@@ -10,7 +10,7 @@ import hashlib
 import json
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 from typing import Any, TypeVar
@@ -84,14 +84,15 @@ class StudyRecord:
     """What import knows about one DICOM study (identifying fields stay in the database, never in views)."""
 
     study_instance_uid: str
-    study_date: date | None
+    study_date: date | None = field(repr=False)
     modality: str | None
     contrast: bool | None
     slice_thickness_mm: float | None
-    accession_number: str | None = None
-    institution: str | None = None
-    description: str | None = None
-    source_path: str | None = None
+    # Identifying (or possibly so: clinical folders are often named after the patient): kept out of the repr.
+    accession_number: str | None = field(default=None, repr=False)
+    institution: str | None = field(default=None, repr=False)
+    description: str | None = field(default=None, repr=False)
+    source_path: str | None = field(default=None, repr=False)
     deidentified_path: str | None = None
     series_count: int = 0
     instance_count: int = 0
@@ -1005,6 +1006,10 @@ class ReaderSession:
             if study.study_date is None:
                 raise WorkflowError(f"study {study.id} has no date, so its day from baseline is unknown")
             if order > 0:
+                baseline_label = self.protocol.baseline.label
+                first = _current(s, read.id, baseline_label)
+                if first is None or first.status != "signed":
+                    raise WorkflowError(f"timepoints are read in order: sign {baseline_label} before starting {label}")
                 # Every earlier timepoint with a study must be read and signed first.
                 earlier = {
                     st.timepoint_label

@@ -80,6 +80,9 @@ def test_unblinded_local_session_can_see_identity(local_service: ReadingService)
     assert identity.arm == "SFRT" and identity.site_name == INSTITUTION
     assert {s.study_date for s in identity.studies} == set(STUDY_DATES.values())
     assert date(2025, 12, 20).isoformat() in json.dumps(identity.to_dict())
+    # ...but never in a repr, which may end up in a log or a traceback.
+    for text in (repr(identity), repr(identity.studies), repr(session)):
+        assert [s for s in identifier_strings() if s in text] == []
 
 
 def test_central_reader_sees_only_own_reads(central_service: ReadingService) -> None:

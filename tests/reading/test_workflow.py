@@ -282,3 +282,38 @@ def test_exported_documents_are_recorded_with_their_hash(local_service: ReadingS
     event = local_service.audit_events(1)[0]
     assert (event["actor"], event["action"], event["entity"]) == ("reader1", "export", "exported_document")
     assert event["after"] == {"read": read_id, "timepoint": "baseline", "kind": "pdf-form", "sha256": digest}
+
+
+def test_no_follow_up_before_a_signed_baseline_even_without_a_baseline_study(local_service: ReadingService) -> None:
+    from sfrt_reader.reading.models import ImagingStudy
+
+    local_service.db.write(
+        lambda s: (
+            s.query(ImagingStudy).filter(ImagingStudy.timepoint_label == "baseline").update({"timepoint_label": None})
+        )
+    )
+    session = local_service.login("reader1", PASSWORD)
+    read_id = session.open_read("P-001").read_id
+    with pytest.raises(WorkflowError, match="sign baseline before starting 3m"):
+        session.start_timepoint(read_id, "3m")
+
+
+def test_study_record_repr_holds_no_identifier() -> None:
+    from datetime import date
+
+    from sfrt_reader.reading import StudyRecord
+
+    record = StudyRecord(
+        "1.2.3",
+        date(2025, 12, 20),
+        "CT",
+        True,
+        3.0,
+        accession_number="ACC48213",
+        institution="Shandong Cancer",
+        description="CT thigh",
+        source_path="/media/WANG XIAOMING",
+    )
+    text = repr(record)
+    assert "1.2.3" in text
+    assert not any(s in text for s in ("ACC48213", "Shandong", "WANG", "2025"))
