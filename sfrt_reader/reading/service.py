@@ -711,14 +711,27 @@ def _number(name: str, value: float | None) -> float | None:
     return float(value)
 
 
-def _from_objects(objects: list[dict[str, Any]], keys: tuple[str, ...]) -> float | None:
-    """The first of `keys` found in the measurement objects (their to_dict() form)."""
-    for obj in objects:
-        for key in keys:
-            value = obj.get(key)
+def _from_objects(objects: list[dict[str, Any]], paths: tuple[tuple[str, ...], ...]) -> float | None:
+    """The first number found at one of `paths` in the measurement objects' dicts (their to_dict() form).
+
+    Paths, not classes: the reading layer stores the measurement objects as JSON and must not depend on their
+    Python classes; a line has `length_mm`, a bidimensional `long_mm`/`short_mm`, a segmentation's metrics nest
+    their `longest_axial` and `short_axis` lines, region statistics and metrics have `mean`.
+    """
+    for path in paths:
+        for obj in objects:
+            value: Any = obj
+            for key in path:
+                value = value.get(key) if isinstance(value, dict) else None
             if isinstance(value, int | float) and not isinstance(value, bool):
                 return float(value)
     return None
+
+
+DIAMETER_PATHS = (("longest_axial", "length_mm"), ("long_mm",), ("longest_axial_diameter_mm",), ("length_mm",))
+SHORT_AXIS_PATHS = (("short_axis", "length_mm"), ("short_mm",), ("short_axis_mm",))
+MEAN_PATHS = (("mean",),)
+VOLUME_PATHS = (("volume_ml",),)
 
 
 class ReaderSession:
@@ -1132,13 +1145,13 @@ class ReaderSession:
             if not isinstance(o.get("kind"), str):
                 raise WorkflowError("each measurement object must carry its 'kind'")
         if diameter_mm is None:
-            diameter_mm = _from_objects(objs, ("longest_axial_diameter_mm", "length_mm"))
+            diameter_mm = _from_objects(objs, DIAMETER_PATHS)
         if short_axis_mm is None:
-            short_axis_mm = _from_objects(objs, ("short_axis_mm",))
+            short_axis_mm = _from_objects(objs, SHORT_AXIS_PATHS)
         if mean_hu is None:
-            mean_hu = _from_objects(objs, ("mean",))
+            mean_hu = _from_objects(objs, MEAN_PATHS)
         if volume_ml is None:
-            volume_ml = _from_objects(objs, ("volume_ml",))
+            volume_ml = _from_objects(objs, VOLUME_PATHS)
         if unit is None:
             unit = next((o["unit"] for o in objs if isinstance(o.get("unit"), str)), None)
         values = {
