@@ -1,0 +1,103 @@
+"""`sfrt-reader scan DIR...`: index DICOM folders and print the catalogue as a tree or as JSON."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sfrt_reader.imaging.catalog import Catalog, SeriesInfo
+
+NAME = "scan"
+HELP = "index DICOM folders (recursively, DICOMDIR too) and list patients, studies, series and problems"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="+", metavar="DIR", help="folders, DICOM files or DICOMDIR files to index")
+    parser.add_argument("--json", action="store_true", help="print the catalogue as JSON instead of a tree")
+    parser.add_argument(
+        "--blinded",
+        action="store_true",
+        help="leave out patient name, ID, birth date and accession number (patients are numbered instead)",
+    )
+
+
+def _date(text: str) -> str:
+    return f"{text[:4]}-{text[4:6]}-{text[6:8]}" if len(text) == 8 and text.isdigit() else (text or "no date")
+
+
+def _series_line(s: SeriesInfo) -> str:
+    number = f"series {s.series_number}" if s.series_number is not None else "series -"
+    desc = f" '{s.description}'" if s.description else ""
+    stack = f" [{s.stack}]" if s.stack else ""
+    parts = [f"{number}  {s.modality or '?'}{desc}{stack}", f"{s.slice_count} slice{'s' if s.slice_count != 1 else ''}"]
+    if s.pixel_spacing:
+        z = (
+            f"{s.slice_spacing_mm:.2f}"
+            if s.slice_spacing_mm
+            else (f"{s.slice_thickness:g}" if s.slice_thickness else "-")
+        )
+        parts.append(f"{s.pixel_spacing[1]:.3f} x {s.pixel_spacing[0]:.3f} x {z} mm")
+    if s.contrast is not None:
+        parts.append("contrast" if s.contrast else "no contrast")
+    if s.stack_index:
+        parts.append(f"key {s.key}")
+    if not s.usable:
+        parts.append("CANNOT BE LOADED")
+    return ", ".join(parts)
+
+
+def render_tree(catalog: Catalog, blinded: bool = False) -> str:
+    """The catalogue as indented text a reader can scan by eye."""
+    lines: list[str] = []
+    for number, patient in enumerate(catalog.patients, start=1):
+        if blinded:
+            who = f"patient {number}"
+        else:
+            who = f"patient {patient.patient_name or '(no name)'}, ID {patient.patient_id or '(none)'}"
+            if patient.birth_date:
+                who += f", born {_date(patient.birth_date)}"
+        if patient.sex:
+            who += f", sex {patient.sex}"
+        lines.append(who)
+        for study in patient.studies:
+            desc = f" '{study.description}'" if study.description else ""
+            lines.append(f"  study {_date(study.study_date)}{desc}")
+            for s in study.series:
+                lines.append(f"    {_series_line(s)}")
+                lines.extend(f"      ! {p}" for p in s.problems)
+            for obj in study.objects:
+                refs = f", refers to {len(obj.referenced_series)} series" if obj.referenced_series else ""
+                number_text = f"series {obj.header.series_number}" if obj.header.series_number is not None else ""
+                desc = f" '{obj.header.series_description}'" if obj.header.series_description else ""
+                lines.append(f"    {obj.kind} {number_text}{desc} ({obj.sop_class_name}){refs}")
+                lines.extend(f"      -> {uid}" for uid in obj.referenced_series)
+    lines.append(
+        f"files: {catalog.dicom_files} DICOM, {catalog.non_dicom_files} not DICOM (ignored), "
+        f"{catalog.unreadable_files} unreadable"
+    )
+    for d in catalog.dicomdirs:
+        lines.append(
+            f"DICOMDIR: {d.referenced} files listed, {d.missing} missing" + (f" - {d.problem}" if d.problem else "")
+        )
+    lines.extend(f"problem: {p}" for p in catalog.problems)
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    from sfrt_reader.imaging.catalog import scan
+    from sfrt_reader.imaging.errors import NoImageSeriesError
+
+    catalog = scan(args.paths)
+    if catalog.dicom_files == 0:
+        found = f" ({catalog.non_dicom_files} other files)" if catalog.non_dicom_files else ""
+        problems = f"; {catalog.problems[0]}" if catalog.problems else ""
+        raise NoImageSeriesError(f"no DICOM file found in {', '.join(map(str, args.paths))}{found}{problems}")
+    if args.json:
+        json.dump(catalog.to_dict(blinded=args.blinded), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print(render_tree(catalog, blinded=args.blinded))
+    return 0

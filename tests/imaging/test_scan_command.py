@@ -1,0 +1,78 @@
+"""`sfrt-reader scan`: tree and JSON output, blinded mode, and one-line errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.imaging.dicom_factory import (
+    ACCESSION,
+    BIRTH_DATE,
+    PATIENT_ID,
+    PATIENT_NAME,
+    SeriesSpec,
+    write_seg,
+    write_series,
+)
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "sfrt_reader", "scan", *args],
+        capture_output=True,
+        text=True,
+        env=os.environ,
+        check=False,
+    )
+
+
+def _folder(tmp_path: Path) -> SeriesSpec:
+    spec = SeriesSpec(n=4, series_number=7, description="portal venous")
+    write_series(tmp_path / "ct", spec)
+    write_series(
+        tmp_path / "bad",
+        SeriesSpec(n=3, offsets=[0.0, 0.0, 0.0], series_number=8, description="tracking", study_uid=spec.study_uid),
+    )
+    write_seg(tmp_path / "seg.dcm", spec.study_uid, spec.series_uid)
+    (tmp_path / "notes.txt").write_text("x")
+    return spec
+
+
+def test_tree_lists_series_objects_and_problems(tmp_path: Path) -> None:
+    spec = _folder(tmp_path)
+    result = _run(str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "study 2026-01-05 'CT thigh'" in out
+    assert "series 7  CT 'portal venous', 4 slices, 0.700 x 0.800 x 2.50 mm, contrast" in out
+    assert "series 8  CT 'tracking', 3 slices" in out and "CANNOT BE LOADED" in out
+    assert "all 3 images lie in the same plane" in out
+    assert "SEG series 99 'tumour mask' (Segmentation Storage), refers to 1 series" in out
+    assert f"-> {spec.series_uid}" in out
+    assert "files: 8 DICOM, 1 not DICOM (ignored), 0 unreadable" in out
+
+
+def test_json_and_blinded(tmp_path: Path) -> None:
+    spec = _folder(tmp_path)
+    data = json.loads(_run(str(tmp_path), "--json").stdout)
+    assert data["patients"][0]["patient_id"] == PATIENT_ID
+    series = data["patients"][0]["studies"][0]["series"]
+    assert [(s["series_number"], s["slices"], s["usable"]) for s in series] == [(7, 4, True), (8, 3, False)]
+    assert series[0]["series_instance_uid"] == spec.series_uid
+    assert data["patients"][0]["studies"][0]["objects"][0]["referenced_series"] == [spec.series_uid]
+    for args in (("--json", "--blinded"), ("--blinded",)):
+        out = _run(str(tmp_path), *args).stdout
+        assert "patient 1" in out
+        for ident in (PATIENT_NAME, "Testperson", PATIENT_ID, BIRTH_DATE, ACCESSION):
+            assert ident not in out
+
+
+def test_folder_without_dicom_is_a_one_line_error(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("x")
+    result = _run(str(tmp_path))
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith("sfrt-reader scan: no DICOM file found")
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
