@@ -69,7 +69,7 @@ def test_presets_go_to_the_active_viewport(grid: ViewerGrid, qtbot) -> None:  # 
     qtbot.mouseClick(grid.viewports[0].viewport(), Qt.MouseButton.LeftButton, pos=QPoint(100, 100))
     assert grid.active is grid.viewports[0]
     qtbot.keyClicks(grid.viewports[0], "3")
-    assert grid.viewports[0].state.window == (1800.0, 400.0)
+    assert grid.viewports[0].state.window == (2000.0, 500.0)
     assert grid.viewports[2].state.window == (400.0, 40.0)
 
 

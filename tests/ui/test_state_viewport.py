@@ -20,7 +20,7 @@ def test_opens_on_middle_slice_with_soft_tissue_window() -> None:
 
 def test_series_window_is_used_when_present() -> None:
     volume = axial_ct()
-    volume.window = (350.0, 50.0)
+    volume.window = (50.0, 350.0)  # (center, width) as in DICOM and imaging.windows
     assert ViewportState(volume).window == (350.0, 50.0)
 
 
@@ -72,7 +72,7 @@ def test_adjust_window_moves_two_hu_per_pixel_on_ct(dx: int, dy: int) -> None:
 
 def test_number_key_presets() -> None:
     state = ViewportState(axial_ct())
-    expected = {"1": (400.0, 40.0), "2": (1500.0, -600.0), "3": (1800.0, 400.0), "4": (150.0, 90.0)}
+    expected = {"1": (400.0, 40.0), "2": (1500.0, -600.0), "3": (2000.0, 500.0), "4": (150.0, 90.0)}
     assert {p.key: (p.width, p.level) for p in PRESETS} == expected
     for key, window in expected.items():
         assert state.apply_preset(key)

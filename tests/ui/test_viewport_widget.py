@@ -55,7 +55,7 @@ def test_right_drag_changes_window_by_two_hu_per_pixel(viewport: SliceViewport, 
 
 
 def test_number_keys_set_presets(viewport: SliceViewport, qtbot) -> None:  # type: ignore[no-untyped-def]
-    for key, window in (("2", (1500.0, -600.0)), ("3", (1800.0, 400.0)), ("4", (150.0, 90.0)), ("1", (400.0, 40.0))):
+    for key, window in (("2", (1500.0, -600.0)), ("3", (2000.0, 500.0)), ("4", (150.0, 90.0)), ("1", (400.0, 40.0))):
         qtbot.keyClicks(viewport, key)
         assert viewport.state.window == window
     qtbot.keyClicks(viewport, "0")
