@@ -14,15 +14,15 @@ import numpy as np
 from PySide6.QtGui import QImage
 
 from sfrt_reader.ui.state.viewport import ViewportState
-from sfrt_reader.ui.state.windowing import apply_window
+from sfrt_reader.ui.state.windowing import apply_window_rgb32
 
 
-def gray_qimage(pixels: np.ndarray) -> QImage:
-    """A Grayscale8 QImage viewing a C-contiguous uint8 [rows, columns] array (the caller keeps the array alive)."""
-    if pixels.dtype != np.uint8 or pixels.ndim != 2 or not pixels.flags.c_contiguous:
-        raise ValueError("gray_qimage needs a C-contiguous 2-D uint8 array")
+def rgb32_qimage(pixels: np.ndarray) -> QImage:
+    """An RGB32 QImage viewing a C-contiguous uint32 [rows, columns] array (the caller keeps the array alive)."""
+    if pixels.dtype != np.uint32 or pixels.ndim != 2 or not pixels.flags.c_contiguous:
+        raise ValueError("rgb32_qimage needs a C-contiguous 2-D uint32 array")
     height, width = pixels.shape
-    return QImage(pixels.data, width, height, width, QImage.Format.Format_Grayscale8)
+    return QImage(pixels.data, width, height, 4 * width, QImage.Format.Format_RGB32)
 
 
 class SliceRenderer:
@@ -47,8 +47,8 @@ class SliceRenderer:
             return cached[1]
         self.misses += 1
         width, level = state.window
-        pixels = apply_window(state.slice_image(), width, level)
-        image = gray_qimage(pixels)
+        pixels = apply_window_rgb32(state.slice_image(), width, level)
+        image = rgb32_qimage(pixels)
         self._cache[key] = (pixels, image)
         while len(self._cache) > self._size:
             self._cache.popitem(last=False)

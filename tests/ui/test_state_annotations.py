@@ -92,3 +92,15 @@ def test_lookup_equals_formula_for_int16_uint16_and_float(data: list[int], width
     assert apply_window(arru, width, level).tolist() == [[formula(float(x)) for x in arru[0]]]
     arrf = arr16.astype(np.float32) / 3
     assert apply_window(arrf, width, level).tolist() == [[formula(float(x)) for x in arrf[0]]]
+
+
+@given(data=st.lists(st.integers(-32768, 32767), min_size=1, max_size=30), width=st.floats(1, 4000))
+def test_rgb32_lookup_is_the_grey_of_the_uint8_lookup(data: list[int], width: float) -> None:
+    from sfrt_reader.ui.state.windowing import apply_window_rgb32
+
+    arr = np.array([data], dtype=np.int16)
+    grey = apply_window(arr, width, 40).astype(np.uint32)
+    expected = 0xFF000000 | (grey << 16) | (grey << 8) | grey
+    np.testing.assert_array_equal(apply_window_rgb32(arr, width, 40), expected)
+    floats = arr.astype(np.float32)
+    np.testing.assert_array_equal(apply_window_rgb32(floats, width, 40), expected)

@@ -44,6 +44,30 @@ def _lut(kind: str, width: float, level: float) -> np.ndarray:
     return table
 
 
+_GRAY32 = (np.uint32(0xFF000000) | (np.arange(256, dtype=np.uint32) * np.uint32(0x010101))).astype(np.uint32)
+
+
+@lru_cache(maxsize=64)
+def _lut32(kind: str, width: float, level: float) -> np.ndarray:
+    """The same table as `_lut`, as opaque 0xFFRRGGBB grey pixels (what Qt draws fastest: Format_RGB32)."""
+    table: np.ndarray = _GRAY32[_lut(kind, width, level)]
+    table.setflags(write=False)
+    return table
+
+
+def apply_window_rgb32(image: np.ndarray, width: float, level: float) -> np.ndarray:
+    """Like `apply_window` but as a C-contiguous uint32 array of grey 0xFFvvvvvv pixels.
+
+    Why: painting a scaled 8-bit greyscale image makes Qt convert it on every paint; an RGB32 image is drawn
+    directly, which keeps a repaint within a frame at 512x512.
+    """
+    kind = image.dtype.name
+    if kind in {"int16", "uint16", "int8", "uint8"}:
+        unsigned = image.view(np.uint16 if image.dtype.itemsize == 2 else np.uint8)
+        return np.ascontiguousarray(_lut32(kind, float(width), float(level))[unsigned])
+    return np.ascontiguousarray(_GRAY32[apply_window(image, width, level)])
+
+
 def apply_window(image: np.ndarray, width: float, level: float) -> np.ndarray:
     """A C-contiguous uint8 array of the same 2-D shape: `image` through the window (width, level)."""
     kind = image.dtype.name
