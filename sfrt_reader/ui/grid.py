@@ -97,10 +97,11 @@ class ViewerGrid(QWidget):
         self.viewports = []
         self.active = None
         rows, cols = self.protocol.layout.shape
-        for r in range(rows):
-            self._layout.setRowStretch(r, 1)
-        for c in range(cols):
-            self._layout.setColumnStretch(c, 1)
+        # stretch only the rows and columns of this layout (a previous, wider layout leaves empty ones behind)
+        for r in range(max(rows, self._layout.rowCount())):
+            self._layout.setRowStretch(r, 1 if r < rows else 0)
+        for c in range(max(cols, self._layout.columnCount())):
+            self._layout.setColumnStretch(c, 1 if c < cols else 0)
         self.cells = self.protocol.assign(len(self.timepoints), self.current)
         for cell in self.cells:
             timepoint = self.timepoints[cell.timepoint] if cell.timepoint is not None else None

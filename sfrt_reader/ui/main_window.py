@@ -92,6 +92,8 @@ class MainWindow(QMainWindow):
         self.volumes: list[tuple[Volume, str]] = []
         self.tasks: list[LoadTask] = []
         self.errors: list[str] = []
+        # The subject's pseudonym, shown in every viewport (blinded or not); the reading database sets it.
+        self.subject_label = ""
 
         self.grid = ViewerGrid()
         self.undo_stack = self.grid.undo_stack
@@ -375,8 +377,8 @@ class MainWindow(QMainWindow):
             )
             label = "Baseline" if n == 0 else f"Follow-up {n}"
             info = TimepointInfo(
-                # unblinded: the folder it came from; blinded: nothing until the reading database gives a pseudonym
-                pseudonym="" if self.blinded else source,
+                # the subject's pseudonym when known; unblinded, else the folder the series came from
+                pseudonym=self.subject_label or ("" if self.blinded else source),
                 timepoint_label=label,
                 day_from_baseline=day,
                 study_date=scan_date.date() if scan_date else None,

@@ -26,6 +26,7 @@ class MeasuredValue:
 
     result: Any  # sfrt_reader.measurement's Line, Bidimensional or RegionStatistics
     label: tuple[str, ...]
+    summary: str  # one line, for tables
 
 
 def display_to_lps(
@@ -44,6 +45,11 @@ def _region_label(stats: Any) -> tuple[str, ...]:
         f"SD {stats.sd:.1f}  Min {stats.min:.0f}  Max {stats.max:.0f}",
         f"Area {area_cm2:.2f} cm²  ({stats.pixels} px)",
     )
+
+
+def _region_summary(stats: Any) -> str:
+    unit = "HU" if stats.is_hu else "signal"
+    return f"{stats.mean:.1f} ± {stats.sd:.1f} {unit}, {stats.area_mm2 / 100.0:.2f} cm²"
 
 
 def measure(
@@ -66,14 +72,16 @@ def measure(
     result: Any
     if kind == "length":
         line = measure_line(volume, lps[0], lps[1])
-        return MeasuredValue(line, (f"{line.length_mm:.1f} mm",))
+        text = f"{line.length_mm:.1f} mm"
+        return MeasuredValue(line, (text,), text)
     if kind == "bidimensional":
         result = Bidimensional(measure_line(volume, lps[0], lps[1]), measure_line(volume, lps[2], lps[3]))
-        return MeasuredValue(result, (f"{result.long_mm:.1f} × {result.short_mm:.1f} mm",))
+        text = f"{result.long_mm:.1f} × {result.short_mm:.1f} mm"
+        return MeasuredValue(result, (text,), text)
     if kind == "ellipse":
         result = region_statistics(volume, EllipseRegion(lps[0], lps[1], lps[2]))
-        return MeasuredValue(result, _region_label(result))
+        return MeasuredValue(result, _region_label(result), _region_summary(result))
     if kind == "freehand":
         result = region_statistics(volume, FreehandRegion(tuple(tuple(p) for p in lps)))
-        return MeasuredValue(result, _region_label(result))
+        return MeasuredValue(result, _region_label(result), _region_summary(result))
     raise ValueError(f"unknown measurement kind {kind!r}: one of {', '.join(KINDS)}")

@@ -22,6 +22,7 @@ from PySide6.QtGui import (
     QPainterPath,
     QPainterPathStroker,
     QPen,
+    QTransform,
     QUndoCommand,
 )
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsObject, QStyleOptionGraphicsItem, QWidget
@@ -247,16 +248,13 @@ class MeasurementItem(QGraphicsObject):
         return uv
 
     def _place_label(self) -> None:
+        """Beside the drawing: 10 screen pixels right of its rightmost point, vertically centred on it."""
         if not self._points:
             return
-        if self.kind in {"length", "bidimensional"}:
-            anchor = max(self._points[:2], key=lambda p: (p.x(), -p.y()))
-        else:
-            rect = self._path().boundingRect()
-            anchor = QPointF(rect.right(), rect.top())
-        self.label.setPos(anchor)
-        # 8 screen pixels to the right of the anchor, whatever the zoom
-        self.label.setTransform(self.label.transform().fromTranslate(8, -4))
+        rect = self._path().boundingRect()
+        self.label.setPos(QPointF(rect.right(), rect.center().y()))
+        height = self.label.boundingRect().height()
+        self.label.setTransform(QTransform.fromTranslate(10, -height / 2))
 
     # ------------------------------------------------------------------------------------------- painting
     def _path(self) -> QPainterPath:

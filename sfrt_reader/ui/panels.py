@@ -43,7 +43,7 @@ class MeasurementsPanel(QTableWidget):
         self._items = [item for _, item in rows]
         self.setRowCount(len(rows))
         for r, (label, item) in enumerate(rows):
-            value = "  ".join(item.value.label) if item.value is not None else (item.error or "")
+            value = item.value.summary if item.value is not None else (item.error or "")
             cells = (label, item.kind.capitalize(), str(item.slice_index + 1), value)
             for c, text in enumerate(cells):
                 cell = QTableWidgetItem(text)

@@ -27,6 +27,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QFrame, QGraphicsItem, QGraphicsScene, QGraphicsView, QStyleOptionGraphicsItem, QWidget
 
+from sfrt_reader.errors import SfrtError
 from sfrt_reader.imaging.volume import Volume
 from sfrt_reader.ui.cursors import cursor_for
 from sfrt_reader.ui.overlays import (
@@ -262,6 +263,39 @@ class SliceViewport(QGraphicsView):
         self._scene.removeItem(item)
         self.measurements_changed.emit()
 
+    def draw_lps(self, kind: str, points_lps: np.ndarray | list, slice_index: int | None = None) -> MeasurementItem:
+        """Place a drawing from patient coordinates (restoring a saved read, or scripted figures), undoably.
+
+        length: the 2 end points; bidimensional: long-axis ends then short-axis ends; ellipse: centre and the ends of
+        its two semi-axes (as `EllipseRegion`); freehand: the outline. The drawing goes on the slice nearest the
+        points (or `slice_index`) of the acquired plane. Raises the measurement layer's SfrtError when the points
+        cannot be measured, and ValueError when no volume is shown.
+        """
+        volume = self.state.volume
+        if volume is None:
+            raise ValueError("no volume is shown in this viewport")
+        if self.state.plane != acquired_plane(volume):
+            self.state.set_plane(acquired_plane(volume))
+        g = self.state.geometry
+        assert g is not None
+        ijk = volume.lps_to_index(np.asarray(points_lps, dtype=np.float64).reshape(-1, 3))
+        display = [g.index_to_display(p) for p in ijk]
+        k = round(float(np.mean([d[2] for d in display]))) if slice_index is None else int(slice_index)
+        scene = [self.display_to_scene(u, v) for u, v, _ in display]
+        if kind == "ellipse":
+            centre, a, b = scene[:3]
+            half_w = max(abs(a.x() - centre.x()), abs(b.x() - centre.x()))
+            half_h = max(abs(a.y() - centre.y()), abs(b.y() - centre.y()))
+            scene = [
+                QPointF(centre.x() - half_w, centre.y() - half_h),
+                QPointF(centre.x() + half_w, centre.y() + half_h),
+            ]
+        item = MeasurementItem(kind, scene, volume, g, k)
+        if item.value is None:
+            raise SfrtError(item.error or f"the {kind} could not be measured")
+        self.undo_stack.push(AddMeasurement(self, item))
+        return item
+
     def _push_edit(self, item: MeasurementItem, before: list[QPointF], after: list[QPointF]) -> None:
         self.undo_stack.push(EditMeasurement(item, before, after))
         if item.error:
@@ -307,7 +341,7 @@ class SliceViewport(QGraphicsView):
             self.message.emit(item.error or "the drawing could not be measured")
             return
         self.undo_stack.push(AddMeasurement(self, item))
-        self.message.emit(f"{item.kind.capitalize()}: {'  '.join(item.value.label)}")
+        self.message.emit(f"{item.kind.capitalize()}: {item.value.summary}")
 
     # ----------------------------------------------------------------------------------------------- mouse
     def mousePressEvent(self, event: QMouseEvent) -> None:
@@ -548,7 +582,7 @@ class SliceViewport(QGraphicsView):
             if edge == "left":
                 x, y = 8.0, height / 2 + metrics.ascent() / 2
             elif edge == "right":
-                x, y = width - 8.0 - w, height / 2 + metrics.ascent() / 2
+                x, y = width - 22.0 - w, height / 2 + metrics.ascent() / 2
             elif edge == "top":
                 x, y = (width - w) / 2, 8.0 + metrics.ascent()
             else:
@@ -556,30 +590,32 @@ class SliceViewport(QGraphicsView):
             self._text(painter, x, y, text, LETTER_COLOR)
 
     def _draw_scale_bar(self, painter: QPainter, width: int, height: int) -> None:
-        """A vertical bar with centimetre ticks along the right edge, labelled in mm."""
+        """A vertical calibrated bar inside the right edge (below the orientation letter), labelled in mm."""
         scale = self.view_scale()  # screen pixels per mm
-        room = min(height * 0.35, 220.0)
+        room = min(height * 0.3, 200.0)
         try:
             length_mm = scale_bar_mm(1.0 / scale, room)
         except ValueError:
             return
         length_px = length_mm * scale
-        x = width - 14.0
-        y0 = height / 2 - length_px / 2
+        x = width - 10.0
+        y0 = height / 2 + 18.0
         y1 = y0 + length_px
+        if y1 > height - 50:
+            return
+        mantissa = round(length_mm / 10 ** np.floor(np.log10(length_mm)))
+        segments = {1: 10, 2: 4, 5: 5}.get(int(mantissa), 1)
         for color, w in ((QColor(0, 0, 0, 200), 3.0), (TEXT_COLOR, 1.0)):
             painter.setPen(QPen(color, w))
             painter.drawLine(QPointF(x, y0), QPointF(x, y1))
-            tick_mm = 10.0 if length_mm >= 20 else (1.0 if length_mm >= 2 else length_mm)
-            n_ticks = round(length_mm / tick_mm)
-            for n in range(n_ticks + 1):
-                y = y0 + n * tick_mm * scale
-                long_tick = n in (0, n_ticks) or (tick_mm == 10.0 and n % 5 == 0)
-                painter.drawLine(QPointF(x - (6 if long_tick else 3), y), QPointF(x, y))
+            for n in range(segments + 1):
+                y = y0 + n * length_px / segments
+                tick = 7.0 if n in (0, segments) else 4.0
+                painter.drawLine(QPointF(x - tick, y), QPointF(x, y))
         painter.setFont(self._font)
         label = f"{length_mm:g} mm"
         metrics = QFontMetricsF(self._font)
-        self._text(painter, x - metrics.horizontalAdvance(label) + 2, y1 + metrics.ascent() + 4, label)
+        self._text(painter, x - metrics.horizontalAdvance(label), y1 + metrics.ascent() + 4, label)
 
     def _draw_crosshair(self, painter: QPainter) -> None:
         if self.crosshair_lps is None or self.state.volume is None or self.state.geometry is None:
