@@ -14,14 +14,16 @@ from sfrt_reader.ui.theme import apply_theme
 
 
 def application() -> QApplication:
-    """The one QApplication (created themed on first use)."""
+    """The one QApplication, themed (created on first use; an existing one, e.g. a test's, gets the theme too)."""
     app = QApplication.instance()
     if app is None:
         app = QApplication(sys.argv[:1])
         app.setApplicationName("sfrt-reader")
         app.setOrganizationName("sfrt-reader")
-        apply_theme(app)
     assert isinstance(app, QApplication)
+    if app.property("sfrt_reader_themed") is not True:
+        apply_theme(app)
+        app.setProperty("sfrt_reader_themed", True)
     return app
 
 

@@ -46,6 +46,7 @@ def _timepoint(modality: str, days: int, scale: float, lattice: float, shift: fl
 
 
 def _window(settings_dir: Path, blinded: bool, layout: Layout) -> MainWindow:
+    application()
     settings = QSettings(str(settings_dir / f"settings-{int(blinded)}.ini"), QSettings.Format.IniFormat)
     window = MainWindow(settings=settings, blinded=blinded)
     window.subject_label = "SFRT-017"
