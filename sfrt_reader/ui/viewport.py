@@ -161,6 +161,8 @@ class SliceViewport(QGraphicsView):
                 if item.volume is not self.state.volume:
                     self._scene.removeItem(item)
                     self.measurements.remove(item)
+        if event.name in {"plane", "slice"}:
+            self.cancel_draft()  # a drawing in progress belongs to the slice it was started on
         if event.name in {"volume", "plane", "slice", "window"}:
             self._refresh_image()
         if event.name in {"volume", "plane", "zoom", "pan"}:

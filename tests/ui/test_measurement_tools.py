@@ -161,3 +161,41 @@ def test_phantom_tumour_diameter_drawn_with_the_mouse(show, qtbot) -> None:  # t
     # placed from the true end points (as when a saved read is reopened) it is exact
     placed = view.draw_lps("length", list(truth.longest_axial_line_lps))
     assert placed.value.result.length_mm == pytest.approx(math.dist(*truth.longest_axial_line_lps), abs=1e-9)
+
+
+def test_scrolling_cancels_a_half_drawn_bidimensional(viewport: SliceViewport, qtbot) -> None:  # type: ignore[no-untyped-def]
+    viewport.set_tool(Tool.BIDIMENSIONAL)
+    _drag(qtbot, viewport, [QPoint(200, 300), QPoint(420, 300)])
+    qtbot.keyClick(viewport, Qt.Key.Key_Down)
+    _drag(qtbot, viewport, [QPoint(300, 240), QPoint(305, 350)])  # a new long axis, not a short axis
+    assert viewport.measurements == []
+    _drag(qtbot, viewport, [QPoint(280, 300), QPoint(330, 300)])  # the short axis across it
+    assert len(viewport.measurements) == 1
+    assert viewport.measurements[0].slice_index == viewport.state.slice_index
+
+
+def test_measurements_panel_double_click_goes_to_the_slice(qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QSettings
+
+    from sfrt_reader.ui.main_window import MainWindow
+
+    window = MainWindow(settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(window)
+    window.resize(1200, 700)
+    window.show()
+    qtbot.waitExposed(window)
+    volume = disc_ct()
+    window.add_volume(volume, "disc")
+    viewport = window.grid.viewports[-1]
+    a = volume.index_to_lps([40.0, 64.0, 3.0])
+    b = volume.index_to_lps([90.0, 64.0, 3.0])
+    viewport.draw_lps("length", [a, b])
+    panel = window.measurements_panel
+    assert panel.rowCount() == 1 and panel.item(0, 3).text() == f"{math.dist(a, b):.1f} mm"
+    viewport.state.set_slice(8)
+    rect = panel.visualItemRect(panel.item(0, 0))
+    # a real double-click is press, release, double-click press, release (QTest's mouseDClick sends only the last two)
+    qtbot.mouseClick(panel.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.mouseDClick(panel.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert viewport.state.slice_index == 3
+    assert viewport.measurements[0].isSelected()
