@@ -46,6 +46,8 @@ class LoadTask(QRunnable):
         self.setAutoDelete(False)
         self.path = os.fspath(path)
         self.name = os.path.basename(os.path.normpath(self.path)) or self.path
+        # what the window calls it: the folder name, or "series n" in blinded mode (folder names may identify)
+        self.display_name = self.name
         self.signals = LoadSignals()
         self._loader = loader or _default_loader
         self._cancel = threading.Event()

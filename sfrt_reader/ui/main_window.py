@@ -92,6 +92,7 @@ class MainWindow(QMainWindow):
         self.volumes: list[tuple[Volume, str]] = []
         self.tasks: list[LoadTask] = []
         self.errors: list[str] = []
+        self._task_count = 0
         # The subject's pseudonym, shown in every viewport (blinded or not); the reading database sets it.
         self.subject_label = ""
 
@@ -307,6 +308,8 @@ class MainWindow(QMainWindow):
         started = []
         for path in paths:
             task = LoadTask(path, self.loader)
+            self._task_count += 1
+            task.display_name = f"series {self._task_count}" if self.blinded else task.name
             task.signals.progress.connect(self._on_progress)
             task.signals.loaded.connect(self._on_loaded)
             task.signals.failed.connect(self._on_failed)
@@ -334,7 +337,7 @@ class MainWindow(QMainWindow):
         total = sum(max(t.total, 1) for t in self.tasks)
         done = sum(t.done for t in self.tasks)
         self.progress.setValue(int(100 * done / total))
-        names = ", ".join(t.name for t in self.tasks)
+        names = ", ".join(t.display_name for t in self.tasks)
         self.progress.setToolTip(f"Loading {names}")
         self.progress.show()
         self.cancel_button.show()
@@ -344,18 +347,22 @@ class MainWindow(QMainWindow):
 
     def _on_loaded(self, task: LoadTask, volume: Volume) -> None:
         self._finish(task)
-        self.add_volume(volume, task.name)
+        self.add_volume(volume, task.display_name)
         self.show_status(
-            f"Loaded {task.name}: {volume.modality} {volume.shape[2]}x{volume.shape[1]}, {volume.shape[0]} images"
+            f"Loaded {task.display_name}: {volume.modality} {volume.shape[2]}x{volume.shape[1]}, "
+            f"{volume.shape[0]} images"
         )
 
     def _on_failed(self, task: LoadTask, message: str) -> None:
+        """Show the loader's message; in blinded mode with the folder's name (it may name the patient) replaced."""
         self._finish(task)
+        if self.blinded and task.name:
+            message = message.replace(task.path, task.display_name).replace(task.name, task.display_name)
         self.show_error(message)
 
     def _on_cancelled(self, task: LoadTask) -> None:
         self._finish(task)
-        self.show_status(f"Loading of {task.name} cancelled")
+        self.show_status(f"Loading of {task.display_name} cancelled")
 
     # ---------------------------------------------------------------------------------------- timepoints
     def add_volume(self, volume: Volume, source: str = "") -> None:

@@ -141,3 +141,16 @@ def test_blinded_window_never_shows_dates_or_folder_names(qtbot, settings: QSett
     text = "\n".join(line for lines in vars(corners).values() for line in lines)
     assert viewport.blinded
     assert "2026" not in text and "DOE" not in text and "Baseline" in text
+
+
+def test_blinded_window_does_not_repeat_folder_names_in_messages(qtbot, settings: QSettings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    pool = QThreadPool()
+    win = MainWindow(settings=settings, blinded=True, thread_pool=pool)
+    qtbot.addWidget(win)
+    bad = tmp_path / "DOE_JANE_1970"
+    bad.mkdir()
+    (bad / "x.dcm").write_bytes(b"junk")
+    win.open_paths([bad])
+    qtbot.waitUntil(lambda: not win.tasks, timeout=10000)
+    pool.waitForDone(5000)
+    assert win.errors and "DOE" not in win.errors[-1] and "series 1" in win.errors[-1]
