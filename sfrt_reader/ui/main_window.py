@@ -41,6 +41,7 @@ from sfrt_reader.ui.state.tools import Tool
 
 SETTINGS_LAYOUT = "viewer/layout"
 SETTINGS_LINKED = "viewer/linked"
+SETTINGS_KEEP_OFFSETS = "viewer/keep_offsets"
 SETTINGS_GEOMETRY = "window/geometry"
 
 
@@ -183,6 +184,18 @@ class MainWindow(QMainWindow):
         self.link_action.setChecked(True)
         self.link_action.toggled.connect(self.set_linked)
         bar.addAction(self.link_action)
+        self.keep_offsets_action = QAction("Keep manual alignment when re-linking", self)
+        self.keep_offsets_action.setCheckable(True)
+        self.keep_offsets_action.setToolTip(
+            "Unlink, scroll one timepoint until the anatomy matches, link again: the offset is kept"
+        )
+        self.keep_offsets_action.toggled.connect(self.set_keep_offsets)
+        link_button = bar.widgetForAction(self.link_action)
+        if isinstance(link_button, QToolButton):
+            link_menu = QMenu(link_button)
+            link_menu.addAction(self.keep_offsets_action)
+            link_button.setMenu(link_menu)
+            link_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
         bar.addSeparator()
 
         self.plane_actions: dict[Plane, QAction] = {}
@@ -258,6 +271,13 @@ class MainWindow(QMainWindow):
         self.settings.setValue(SETTINGS_LINKED, linked)
         self.show_status("Scrolling linked by table position" if linked else "Scrolling unlinked")
 
+    def set_keep_offsets(self, keep: bool) -> None:
+        """Whether re-linking keeps the table-position offsets set by hand while unlinked (PACS 'sync with offset')."""
+        self.grid.link.keep_offsets = bool(keep)
+        if self.keep_offsets_action.isChecked() != keep:
+            self.keep_offsets_action.setChecked(keep)
+        self.settings.setValue(SETTINGS_KEEP_OFFSETS, bool(keep))
+
     def set_plane(self, plane: Plane) -> None:
         viewport = self.grid.active
         if viewport is not None and viewport.state.volume is not None:
@@ -285,6 +305,8 @@ class MainWindow(QMainWindow):
         except ValueError:
             layout = Layout.ONE_BY_THREE
         self.set_layout(layout)
+        keep = self.settings.value(SETTINGS_KEEP_OFFSETS, False)
+        self.set_keep_offsets(keep not in (False, "false", "0", 0))
         linked = self.settings.value(SETTINGS_LINKED, True)
         self.set_linked(linked not in (False, "false", "0", 0))
         geometry = self.settings.value(SETTINGS_GEOMETRY)

@@ -154,3 +154,18 @@ def test_blinded_window_does_not_repeat_folder_names_in_messages(qtbot, settings
     qtbot.waitUntil(lambda: not win.tasks, timeout=10000)
     pool.waitForDone(5000)
     assert win.errors and "DOE" not in win.errors[-1] and "series 1" in win.errors[-1]
+
+
+def test_relinking_keeps_a_manual_alignment_when_asked(window: MainWindow, qtbot, settings: QSettings) -> None:  # type: ignore[no-untyped-def]
+    window.add_volume(axial_ct(nz=40, z0=-100.0, dz=5.0), "a")
+    window.add_volume(axial_ct(nz=40, z0=-100.0, dz=5.0), "b")
+    baseline, current = (vp for vp in window.grid.viewports if vp.state.volume is not None)
+    window.keep_offsets_action.trigger()
+    assert settings.value("viewer/keep_offsets") in (True, "true")
+    qtbot.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)  # unlink
+    assert not window.grid.link.enabled
+    for _ in range(3):
+        qtbot.keyClick(baseline, Qt.Key.Key_Down)  # align by eye: baseline 15 mm further
+    qtbot.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)  # link again
+    qtbot.keyClick(current, Qt.Key.Key_PageDown)
+    assert baseline.state.position_mm - current.state.position_mm == pytest.approx(15.0)
