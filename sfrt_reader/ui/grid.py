@@ -151,12 +151,3 @@ class ViewerGrid(QWidget):
             other = viewport.state.volume
             same = viewport is source or (other is not None and frame != "" and other.frame_of_reference_uid == frame)
             viewport.set_crosshair(lps if same else None)
-
-    def viewport_for(self, timepoint_index: int) -> SliceViewport | None:
-        for viewport, cell in zip(self.viewports, self.cells, strict=True):
-            if cell.timepoint == timepoint_index:
-                return viewport
-        return None
-
-    def all_measurements(self) -> list:
-        return [item for vp in self.viewports for item in vp.measurements]

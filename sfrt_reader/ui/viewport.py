@@ -28,7 +28,6 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QFrame, QGraphicsItem, QGraphicsScene, QGraphicsView, QStyleOptionGraphicsItem, QWidget
 
 from sfrt_reader.errors import SfrtError
-from sfrt_reader.imaging.volume import Volume
 from sfrt_reader.ui.cursors import cursor_for
 from sfrt_reader.ui.overlays import (
     AddMeasurement,
@@ -635,7 +634,3 @@ class SliceViewport(QGraphicsView):
         painter.drawLine(QPointF(px + gap, py), QPointF(px + arm, py))
         painter.drawLine(QPointF(px, py - arm), QPointF(px, py - gap))
         painter.drawLine(QPointF(px, py + gap), QPointF(px, py + arm))
-
-    # ---------------------------------------------------------------------------------------------- helpers
-    def show_volume(self, volume: Volume | None) -> None:
-        self.state.set_volume(volume)
