@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from sfrt_reader.imaging.errors import ImagingError, NotDicomError
-from sfrt_reader.imaging.headers import FileHeader, Frame, NonImageObject, SeriesHeader, read_header
+from sfrt_reader.imaging.headers import FileHeader, Frame, HeaderCache, NonImageObject, SeriesHeader, read_header
 from sfrt_reader.imaging.stacks import analyse_stack, split_into_stacks
 
 ScanProgress = Callable[[int, int], None]
@@ -285,11 +285,12 @@ class _Reader:
         self.progress = progress
         self.workers = workers
         self.done = 0
+        self.cache: HeaderCache = {}
 
     def read(self, paths: Sequence[str], total: int) -> list[FileHeader | ImagingError]:
         def one(p: str) -> FileHeader | ImagingError:
             try:
-                return read_header(p)
+                return read_header(p, self.cache)
             except ImagingError as error:
                 return error
 
