@@ -24,7 +24,9 @@ from sfrt_reader.imaging.stacks import analyse_stack, split_into_stacks
 ScanProgress = Callable[[int, int], None]
 
 _NO_CONTRAST = re.compile(
-    r"(non[- ]?contrast|without contrast|w/o|\bnative?\b|\bnativ\b|\bplain\b|\bnc\b|\bc-|\bpre[- ]?contrast)", re.I
+    r"(non[- ]?contrast|without contrast|w/o|\bnative?\b|\bplain\b|\bnc\b|\bc-(?=\s|$)|\bpre[- ]?contrast|"
+    r"non[- ]?enhanced|unenhanced)",
+    re.I,
 )
 _CONTRAST = re.compile(
     r"(\bc\+|\+c\b|with contrast|contrast|\bkm\b|portal|venous|\bpv\b|arterial|post[- ]?(contrast|gad|gd)|"
