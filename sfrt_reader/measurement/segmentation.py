@@ -456,7 +456,11 @@ def _enclosing_rim(
     masked = np.where(allowed, smooth, np.float32(lower - 1.0)).astype(np.float32)
     masked_img = sitk.GetImageFromArray(masked)
     masked_img.CopyInformation(image)
-    return _bool_array(_grow(masked_img, seeds, lower, upper) & allowed)
+    rim = _grow(masked_img, seeds, lower, upper) & allowed
+    # The transition from the core up to the rim's plateau belongs to the lesion: without it a thin or broken
+    # rim leaves a gap between core and rim that no hole filling closes.
+    bridge = (dist <= edges[peak_at + 1]) & (smooth >= mu_core) & (smooth <= upper) & ~halo
+    return _bool_array(rim | bridge)
 
 
 def _refine_margin(smooth: F32, mask: Mask, spacing: tuple[float, float, float]) -> Mask:
@@ -497,9 +501,7 @@ def _normalised_mean(values: F32, where: Mask, sigma: list[float], gaussian_filt
 
 
 def _clean(mask: Mask, seed_xyz: tuple[int, int, int], spacing: tuple[float, float, float]) -> Mask | None:
-    """Opening to cut thin bridges, the component holding the seed (or the largest), holes filled."""
-    sitk = _sitk()
-
+    """Opening to cut thin bridges, holes filled, the component holding the seed (or the largest)."""
     # Opening as erosion then dilation, intersected with the input so it can only remove voxels (ITK's
     # BinaryMorphologicalOpening with a flat in-plane ball was seen to add voxels at the slab's faces).
     from scipy.ndimage import binary_dilation, binary_erosion
@@ -507,7 +509,24 @@ def _clean(mask: Mask, seed_xyz: tuple[int, int, int], spacing: tuple[float, flo
     steps = max(1, round(OPENING_MM / min(spacing[0], spacing[1])))
     eroded = binary_erosion(mask, structure=_IN_PLANE_CROSS, iterations=steps)
     opened = binary_dilation(eroded, structure=_IN_PLANE_CROSS, iterations=steps) & mask
-    labels = sitk.GetArrayFromImage(sitk.ConnectedComponent(sitk.GetImageFromArray(opened.astype(np.uint8)), False))
+    # Fill before choosing the component: a necrotic core the opening detached from a thin rim is still the
+    # rim's enclosed hole, so it joins the lesion instead of becoming the lesion.
+    kept = _seed_component(_fill(opened), seed_xyz)
+    whole = _seed_component(mask, seed_xyz)
+    if whole is None:
+        return kept
+    # An opening that leaves less than half of the lesion did not cut a bridge: it erased a thin enhancing rim
+    # (a mostly necrotic lesion). Keep the lesion as grown then.
+    if kept is None or kept.sum() < 0.5 * whole.sum():
+        return _fill(whole)
+    return _fill(kept)
+
+
+def _seed_component(mask: Mask, seed_xyz: tuple[int, int, int]) -> Mask | None:
+    """The connected component holding the seed, or the largest when the seed is not in the mask."""
+    sitk = _sitk()
+
+    labels = sitk.GetArrayFromImage(sitk.ConnectedComponent(sitk.GetImageFromArray(mask.astype(np.uint8)), False))
     x, y, z = seed_xyz
     keep = int(labels[z, y, x])
     if keep == 0:
@@ -516,4 +535,4 @@ def _clean(mask: Mask, seed_xyz: tuple[int, int, int], spacing: tuple[float, flo
         if counts.max() == 0:
             return None
         keep = int(np.argmax(counts))
-    return _fill(labels == keep)
+    return _bool_array(labels == keep)
