@@ -688,11 +688,13 @@ def _data_problem(s: Session) -> str | None:
                 f"timepoint {a.label} version {a.version} of read {a.read_id} no longer matches its signature: "
                 "changed behind the application after signing"
             )
-    last: dict[str, dict[str, Any]] = {}
+    last: dict[str, dict[str, Any] | None] = {}
     for event in s.scalars(select(AuditEvent).where(AuditEvent.entity == "measurement").order_by(AuditEvent.id)):
-        if event.entity_id is not None and event.after is not None:
-            last[event.entity_id] = json.loads(event.after)
+        if event.entity_id is not None:
+            last[event.entity_id] = None if event.action == "delete" else json.loads(event.after or "null")
+    present = set()
     for m in s.scalars(select(Measurement).order_by(Measurement.id)):
+        present.add(str(m.id))
         recorded = last.get(str(m.id))
         snapshot = json.loads(audit.canonical_json(_measurement_snapshot(m)))
         if recorded is None or any(recorded.get(k) != v for k, v in snapshot.items()):
@@ -700,6 +702,9 @@ def _data_problem(s: Session) -> str | None:
                 f"measurement {m.id} (lesion {m.lesion.code}) differs from its last audited value: "
                 "changed behind the application"
             )
+    for key, recorded in last.items():
+        if recorded is not None and key not in present:
+            return f"measurement {key} (lesion {recorded.get('lesion')}) is missing: deleted behind the application"
     return None
 
 
@@ -1224,6 +1229,67 @@ class ReaderSession:
             )
 
         return self._write(work)
+
+    def clear_measurement(self, read_id: int, label: str, lesion_code: str) -> None:
+        """Remove one lesion's measurement from an open (draft) timepoint; signed ones cannot be touched."""
+
+        def work(s: Session) -> None:
+            read = self._read_for_change(s, read_id)
+            a = self._draft(s, read, label)
+            lesion = s.scalar(select(Lesion).where(Lesion.read_id == read.id, Lesion.code == lesion_code))
+            m = None
+            if lesion is not None:
+                m = s.scalar(
+                    select(Measurement).where(Measurement.assessment_id == a.id, Measurement.lesion_id == lesion.id)
+                )
+            if m is None:
+                raise NotFoundError(f"{label} has no measurement of lesion {lesion_code} in read {read_id}")
+            before = {"read": read.id, "label": label, "lesion": lesion_code, **(_measurement_snapshot(m) or {})}
+            s.delete(m)
+            s.flush()
+            audit.append(s, self.username, "delete", "measurement", m.id, before, None)
+            self._recompute(s, read)
+
+        self._write(work)
+
+    def remove_lesion(self, read_id: int, lesion_code: str) -> None:
+        """Remove a lesion recorded by mistake, while no signed timepoint refers to it."""
+
+        def work(s: Session) -> None:
+            read = self._read_for_change(s, read_id)
+            lesion = s.scalar(select(Lesion).where(Lesion.read_id == read.id, Lesion.code == lesion_code))
+            if lesion is None:
+                raise NotFoundError(f"read {read_id} has no lesion {lesion_code}")
+            first = _current(s, read.id, lesion.first_label)
+            if first is None or first.status != "draft":
+                raise LockedReadError(
+                    f"lesion {lesion_code} belongs to the signed timepoint {lesion.first_label}: amend it to remove"
+                )
+            for m in list(s.scalars(select(Measurement).where(Measurement.lesion_id == lesion.id))):
+                owner = s.get(TimepointAssessment, m.assessment_id)
+                if owner is None or owner.status != "draft":
+                    raise LockedReadError(
+                        f"lesion {lesion_code} is measured in a signed timepoint: it cannot be removed"
+                    )
+                before = {
+                    "read": read.id,
+                    "label": owner.label,
+                    "lesion": lesion_code,
+                    **(_measurement_snapshot(m) or {}),
+                }
+                s.delete(m)
+                s.flush()
+                audit.append(s, self.username, "delete", "measurement", m.id, before, None)
+            for a in _current_versions(s, read.id):
+                if a.status == "draft" and lesion_code in a.non_targets:
+                    a.non_targets = {k: v for k, v in a.non_targets.items() if k != lesion_code}
+            before_lesion = {"read": read.id, "code": lesion_code, "role": lesion.role, "organ": lesion.organ}
+            s.delete(lesion)
+            s.flush()
+            audit.append(s, self.username, "delete", "lesion", lesion.id, before_lesion, None)
+            self._recompute(s, read)
+
+        self._write(work)
 
     def set_non_target(self, read_id: int, label: str, lesion_code: str, status: str) -> None:
         if status not in NON_TARGET_STATUSES:
