@@ -120,6 +120,7 @@ class ReadSummary:
     signed: tuple[str, ...]
     draft: tuple[str, ...]
     best: dict[str, str | None]
+    adjudication: str | None  # pending, chosen, not chosen, withdrawn; None when never adjudicated
 
 
 def _identity_digest(patient_id: str | None, patient_name: str | None, birth_date: date | None) -> str:
@@ -505,9 +506,17 @@ class ReadingService:
 
         def work(s: Session) -> list[ReadSummary]:
             out = []
+            protocol = self.protocol
+            order = {label: i for i, label in enumerate(protocol.labels())}
             for read in s.scalars(select(Read).order_by(Read.id)):
-                current = _current_versions(s, read.id)
+                current = sorted(_current_versions(s, read.id), key=lambda a: order.get(a.label, len(order)))
                 results = read.results or {}
+                adj = s.scalar(select(Adjudication).where(Adjudication.subject_id == read.subject_id))
+                state = None
+                if adj is not None and read.id in (adj.read_a_id, adj.read_b_id):
+                    state = adj.status
+                    if adj.status == "decided":
+                        state = "chosen" if adj.chosen_read_id == read.id else "not chosen"
                 out.append(
                     ReadSummary(
                         read_id=read.id,
@@ -517,6 +526,7 @@ class ReadingService:
                         signed=tuple(a.label for a in current if a.status == "signed"),
                         draft=tuple(a.label for a in current if a.status == "draft"),
                         best={c: (results.get(c) or {}).get("best_overall_response") for c in ("recist1.1", "choi")},
+                        adjudication=state,
                     )
                 )
             return out

@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pydicom
 import pytest
-from argon2 import PasswordHasher
 
-from sfrt_reader.reading import ReadingService, open_database, passwords
+from sfrt_reader.reading import ReadingService, open_database
 from sfrt_reader.reading.importer import import_folder
 from sfrt_reader.trial import load_protocol
 
@@ -18,8 +17,7 @@ PATIENT = "A002304"
 
 
 @pytest.mark.realdata
-def test_real_longitudinal_pair(realdata: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(passwords, "_HASHER", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
+def test_real_longitudinal_pair(realdata: Path, tmp_path: Path) -> None:
     manifest = json.loads((realdata / "MANIFEST.json").read_text())
     entry = next(d for d in manifest["datasets"] if d["id"].endswith(PATIENT))
     references = entry["reference"]["series"]
