@@ -232,19 +232,21 @@ class Catalog:
 
 # ------------------------------------------------------------------------------------------------ scanning
 def _walk(paths: Iterable[str | os.PathLike[str]], problems: list[str]) -> list[str]:
-    out: list[str] = []
-    seen: set[str] = set()
+    """Every file under the given folders (recursively) and the given files, each once.
 
-    def add(p: str) -> None:
-        real = os.path.realpath(p)
-        if real not in seen:
-            seen.add(real)
-            out.append(p)
+    Files are told apart by (device, inode) so a folder given twice or reached through a link is read once;
+    os.scandir gives the inode without an extra system call, unlike os.path.realpath per file.
+    """
+    out: list[str] = []
+    seen: set[tuple[int, int]] = set()
 
     for root in paths:
         root_s = os.fspath(root)
         if os.path.isfile(root_s):
-            add(root_s)
+            st = os.stat(root_s)
+            if (st.st_dev, st.st_ino) not in seen:
+                seen.add((st.st_dev, st.st_ino))
+                out.append(root_s)
             continue
         if not os.path.isdir(root_s):
             problems.append(f"{os.path.basename(root_s) or root_s}: no such file or folder")
@@ -253,6 +255,7 @@ def _walk(paths: Iterable[str | os.PathLike[str]], problems: list[str]) -> list[
         while stack:
             folder = stack.pop()
             try:
+                device = os.stat(folder).st_dev
                 entries = sorted(os.scandir(folder), key=lambda e: e.name)
             except OSError as error:
                 problems.append(f"folder {os.path.basename(folder)}: cannot be listed ({error.strerror})")
@@ -262,9 +265,17 @@ def _walk(paths: Iterable[str | os.PathLike[str]], problems: list[str]) -> list[
                 if entry.is_dir(follow_symlinks=False):
                     subfolders.append(entry.path)
                 elif entry.is_file():
-                    add(entry.path)
+                    key = (device, entry.inode()) if not entry.is_symlink() else _stat_key(entry.path)
+                    if key not in seen:
+                        seen.add(key)
+                        out.append(entry.path)
             stack.extend(reversed(subfolders))
     return out
+
+
+def _stat_key(path: str) -> tuple[int, int]:
+    st = os.stat(path)
+    return (st.st_dev, st.st_ino)
 
 
 class _Reader:
@@ -358,7 +369,6 @@ def scan(
     reader = _Reader(progress, workers)
     results = reader.read(files, len(files))
     headers: list[FileHeader] = []
-    known = {os.path.realpath(p) for p in files}
     for result in results:
         if isinstance(result, NotDicomError):
             catalog.non_dicom_files += 1
@@ -370,17 +380,20 @@ def scan(
             headers.append(result)
     # DICOMDIRs: files they list outside the walked folders are read too; broken ones are reported.
     extra: list[str] = []
+    known: set[tuple[int, int]] = set()
     for h in headers:
         if not h.is_dicomdir:
             continue
+        if not known:
+            known = {_stat_key(p) for p in files}
         present, missing, problem = _dicomdir_files(h.path)
         catalog.dicomdirs.append(DicomdirInfo(h.path, len(present) + missing, missing, problem))
         if problem:
             catalog.problems.append(problem)
         for p in present:
-            real = os.path.realpath(p)
-            if real not in known:
-                known.add(real)
+            key = _stat_key(p)
+            if key not in known:
+                known.add(key)
                 extra.append(p)
     if extra:
         for result in reader.read(extra, len(files) + len(extra)):

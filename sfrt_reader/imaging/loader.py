@@ -27,6 +27,7 @@ from sfrt_reader.imaging.errors import (
     UnsupportedImageError,
     UnsupportedTransferSyntaxError,
 )
+from sfrt_reader.imaging.fastheader import pixel_element_intact
 from sfrt_reader.imaging.headers import Frame, read_dataset
 from sfrt_reader.imaging.stacks import analyse_stack
 from sfrt_reader.imaging.volume import Volume
@@ -76,6 +77,36 @@ def _decode(ds: Dataset, frame: Frame, bits_stored: int) -> np.ndarray:
     except (ValueError, AttributeError, KeyError, EOFError) as error:
         raise UnreadableFileError(f"file {name}: pixel data cannot be read ({error})") from error
     return np.asarray(arr)
+
+
+def _read_native(frame: Frame, series: SeriesInfo) -> np.ndarray | None:
+    """Uncompressed little-endian pixels read straight from the offset found at scan time, or None to let
+    pydicom decode the file. Skips a second header parse and pydicom's decoding pipeline, which together took
+    most of the load time (bench/load_bench.py). Values pydicom would treat specially (unused high bits set)
+    fall back to pydicom."""
+    h = series.header
+    if frame.pixel_offset is None or h is None or h.samples_per_pixel != 1 or h.bits_allocated not in (8, 16):
+        return None
+    signed = bool(h.pixel_representation)
+    dtype = np.dtype(f"<{'i' if signed else 'u'}{h.bits_allocated // 8}")
+    count = frame.rows * frame.columns
+    try:
+        with open(frame.path, "rb") as fh:
+            if not pixel_element_intact(fh, frame.pixel_offset):
+                return None
+            fh.seek(frame.pixel_offset)
+            raw = np.fromfile(fh, dtype=dtype, count=count)
+    except OSError:
+        return None
+    if raw.size != count:
+        return None
+    if h.bits_stored < h.bits_allocated:
+        low, high = (
+            (-(1 << (h.bits_stored - 1)), (1 << (h.bits_stored - 1)) - 1) if signed else (0, (1 << h.bits_stored) - 1)
+        )
+        if raw.min() < low or raw.max() > high:
+            return None
+    return raw.reshape(frame.rows, frame.columns)
 
 
 def _output_dtype(series: SeriesInfo, frames: tuple[Frame, ...]) -> np.dtype:
@@ -142,7 +173,11 @@ def load_series(series: SeriesInfo, progress: LoadProgress | None = None, *, all
     cached: np.ndarray | None = None
     for k, frame in enumerate(frames):
         if frame.frame_number is None:
-            raw = _decode(read_dataset(frame.path, stop_before_pixels=False), frame, bits_stored)
+            native = _read_native(frame, series)
+            if native is not None:
+                raw = native
+            else:
+                raw = _decode(read_dataset(frame.path, stop_before_pixels=False), frame, bits_stored)
         else:
             # Multi-frame: decode the file once, then hand out its frames in geometric order.
             if frame.path != cached_path:

@@ -285,11 +285,11 @@ def test_progress_shows_slice_zero_before_the_rest_is_read(tmp_path: Path, monke
     write_series(tmp_path, spec)
     series = _only_series(tmp_path)
     events: list[tuple[str, object]] = []
-    real_read = loader_module.read_dataset
+    real_native = loader_module._read_native
 
-    def recording_read(path: str, **kwargs: object) -> pydicom.Dataset:
-        events.append(("read", os.path.basename(path)))
-        return real_read(path, **kwargs)  # type: ignore[arg-type]
+    def recording_native(frame, series):  # type: ignore[no-untyped-def]
+        events.append(("read", os.path.basename(frame.path)))
+        return real_native(frame, series)
 
     first_images: list[np.ndarray] = []
 
@@ -299,7 +299,7 @@ def test_progress_shows_slice_zero_before_the_rest_is_read(tmp_path: Path, monke
             first_images.append(ready.image.copy())
         assert total == 6 and ready.array.shape == (6, 16, 20)
 
-    monkeypatch.setattr(loader_module, "read_dataset", recording_read)
+    monkeypatch.setattr(loader_module, "_read_native", recording_native)
     vol = load_series(series, progress)
     # Slice 0 is handed over after exactly one file was read.
     assert events[:2] == [("read", events[0][1]), ("ready", 0)]
@@ -401,3 +401,21 @@ def test_any_orientation_round_trips_positions(
         expected = spec.position(k) + 2 * 0.7 * row + 3 * 0.8 * col
         assert vol.index_to_lps([2, 3, k]) == pytest.approx(expected, abs=1e-4)
         assert vol.lps_to_index(expected) == pytest.approx([2, 3, k], abs=1e-4)
+
+
+def test_pydicom_decoding_and_direct_reading_agree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Unsigned 12-bit data with a stray high bit in one slice: the direct reader must hand that file to pydicom.
+    def per_slice(k: int, ds: pydicom.Dataset) -> None:
+        ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 12, 11, 0
+        values = np.frombuffer(ds.PixelData, dtype=np.int16).astype(np.uint16) & 0x0FFF
+        if k == 2:
+            values[0] |= 0x8000
+        ds.PixelData = values.tobytes()
+
+    write_series(tmp_path, SeriesSpec(n=4, per_slice=per_slice))
+    series = _only_series(tmp_path)
+    assert all(f.pixel_offset is not None for f in series.frames)
+    direct = load_series(series)
+    monkeypatch.setattr(loader_module, "_read_native", lambda frame, series: None)
+    decoded = load_series(series)
+    np.testing.assert_array_equal(direct.array, decoded.array)

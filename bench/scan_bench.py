@@ -1,0 +1,100 @@
+"""Header scan speed: `sfrt_reader.imaging.scan` vs SimpleITK's GDCM scanner on the same folder, warm cache.
+
+Run: PYTHONPATH=. python bench/scan_bench.py [--files 3000] [--folder DIR]
+Generates (once, in a temporary folder) a few thousand small CT files in 10 series unless --folder is given, and
+also times the real-data samples when SFRT_REALDATA is set. Prints files/s for: a bare
+pydicom.dcmread(stop_before_pixels=True) loop, our scan (1 thread and 2 threads), and SimpleITK
+GetGDCMSeriesIDs + GetGDCMSeriesFileNames; the target is scan >= 2x SimpleITK. Each figure is the best of
+--repeats runs, after one warm-up run that fills the page cache.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pydicom
+import SimpleITK as sitk
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sfrt_reader.imaging import scan
+from tests.imaging.dicom_factory import SeriesSpec, write_series
+
+
+def make_folder(root: Path, files: int) -> Path:
+    per_series = max(1, files // 10)
+    for s in range(10):
+        spec = SeriesSpec(n=per_series, rows=64, columns=64, series_number=s + 1, seed=s)
+        write_series(root / f"series{s:02d}", spec)
+    return root
+
+
+def files_under(folder: Path) -> list[str]:
+    return [os.path.join(d, f) for d, _, names in os.walk(folder) for f in names]
+
+
+def best_rate(run: Callable[[], object], count: int, repeats: int) -> float:
+    run()  # warm the page cache and imports
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run()
+        best = min(best, time.perf_counter() - start)
+    return count / best
+
+
+def sitk_scan(folder: Path) -> None:
+    reader = sitk.ImageSeriesReader()
+    for directory, _, _ in os.walk(folder):  # GDCM's scanner is not recursive: give it every folder, as we walk
+        for uid in reader.GetGDCMSeriesIDs(directory):
+            reader.GetGDCMSeriesFileNames(directory, uid)
+
+
+def measure(folder: Path, repeats: int, label: str) -> bool:
+    paths = files_under(folder)
+    n = len(paths)
+    bare = best_rate(lambda: [pydicom.dcmread(p, stop_before_pixels=True, force=True) for p in paths], n, repeats)
+    ours = best_rate(lambda: scan(folder), n, repeats)
+    ours2 = best_rate(lambda: scan(folder, workers=2), n, repeats)
+    ref = best_rate(lambda: sitk_scan(folder), n, repeats)
+    ratio = ours / ref
+    print(f"{label}: {n} files")
+    print(f"  pydicom dcmread loop (reference floor)   {bare:8.0f} files/s")
+    print(f"  sfrt scan, 1 thread                      {ours:8.0f} files/s")
+    print(f"  sfrt scan, 2 threads                     {ours2:8.0f} files/s")
+    print(f"  SimpleITK GDCM scanner                   {ref:8.0f} files/s")
+    met = ratio >= 2.0
+    print(f"  ratio scan / SimpleITK = {ratio:.2f} (target >= 2.0): {'MET' if met else 'NOT MET'}")
+    return met
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--files", type=int, default=3000)
+    parser.add_argument("--folder", type=Path)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    print(
+        f"pydicom {pydicom.__version__}, SimpleITK {sitk.Version_VersionString()}, numpy {np.__version__}, "
+        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}"
+    )
+    if args.folder:
+        measure(args.folder, args.repeats, str(args.folder.name))
+    else:
+        with tempfile.TemporaryDirectory(prefix="scan_bench_") as tmp:
+            measure(make_folder(Path(tmp), args.files), args.repeats, "generated 64x64 CT, 10 series")
+    realdata = os.environ.get("SFRT_REALDATA")
+    if realdata:
+        measure(Path(realdata), args.repeats, "real-data samples")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
