@@ -99,6 +99,15 @@ class StudyRecord:
 
 
 @dataclass(frozen=True)
+class StudyImages:
+    """The images a timepoint of a read was measured on: Study Instance UID and folder (None when unknown)."""
+
+    label: str
+    study_instance_uid: str | None
+    folder: str | None
+
+
+@dataclass(frozen=True)
 class StudyAssignment:
     """The outcome of adding a study: its timepoint (None when it fell in no window) and why."""
 
@@ -897,6 +906,29 @@ class ReaderSession:
             read, _ = self._read_for_view(s, read_id)
             baseline = self._baseline_study_date(s, read)
             return [self._assessment_view(s, a, baseline) for a in _versions(s, read.id, label)]
+
+        return self.db.read(work)
+
+    def study_images(self, read_id: int) -> dict[str, StudyImages]:
+        """Where the images of each started timepoint of a read are, for key images and DICOM SR export.
+
+        A central read was measured on the de-identified copies, so its folder and Study Instance UID are those of
+        the copies (UIDs remapped with the subject's secret); a local read uses the imported originals.
+        """
+        from sfrt_reader.imaging.deidentify import remap_uid
+
+        def work(s: Session) -> dict[str, StudyImages]:
+            read, _ = self._read_for_view(s, read_id)
+            out: dict[str, StudyImages] = {}
+            for a in _current_versions(s, read.id):
+                st = a.study
+                if read.kind == "central":
+                    folder = st.deidentified_path
+                    uid = remap_uid(st.study_instance_uid, read.subject.uid_secret) if folder else None
+                else:
+                    folder, uid = st.source_path, st.study_instance_uid
+                out[a.label] = StudyImages(a.label, uid, folder)
+            return out
 
         return self.db.read(work)
 
