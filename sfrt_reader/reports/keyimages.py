@@ -61,6 +61,10 @@ def drawn_lines(objects: list[dict[str, Any]]) -> list[tuple[str, list[list[floa
                     out.append((name, [line["start"], line["end"]], False, str(line.get("sop_instance_uid", ""))))
         elif kind == "line" and "start" in obj and "end" in obj:
             out.append(("line", [obj["start"], obj["end"]], False, str(obj.get("sop_instance_uid", ""))))
+        elif kind in ("polygon", "freehand", "ellipse"):
+            points = region_outline(obj)
+            if points:
+                out.append(("region", points, True, str(obj.get("sop_instance_uid", ""))))
         elif kind == "region_statistics" and isinstance(obj.get("region"), dict):
             region = obj["region"]
             points = region_outline(region)

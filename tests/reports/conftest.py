@@ -115,7 +115,8 @@ class DemoRead:
 def build_read(
     demo_trial: Path, truth: dict[str, Any], tmp: Path, paradigm: str, subject_index: int = 0, sign: bool = True
 ) -> DemoRead:
-    """Trial, site, subject, import (de-identified for central), a reader, and every timepoint read and signed."""
+    """Trial, site, subject, import (de-identified for central), a reader, and every timepoint read and signed
+    (with sign=False: the baseline only, unsigned)."""
     subject = truth["subjects"][subject_index]
     db_path = tmp / f"reads-{paradigm}.sqlite"
     service = ReadingService(open_database(str(db_path)))
@@ -151,8 +152,9 @@ def build_read(
             nsop = remap_uid(n1["sop_instance_uid"], secret) if paradigm == "central" else n1["sop_instance_uid"]
             session.add_lesion(read_id, "N1", "new", "adductor compartment", label=label)
             record(session, read_id, label, "N1", measurement_objects(n1, series, nsop))
-        if sign:
-            session.sign(read_id, label, PASSWORD)
+        if not sign:
+            break  # only the baseline, left unsigned
+        session.sign(read_id, label, PASSWORD)
     return DemoRead(service, session, read_id, subject, db_path, labels)
 
 
