@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from reportlab import rl_config
 from reportlab.lib.units import mm
 from reportlab.platypus import Image, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
@@ -32,6 +33,10 @@ from sfrt_reader.reports.pdfparts import (
     styles,
     title_band,
 )
+
+# Binary (Flate) image streams: reportlab's default ASCII85 text encoding is pure Python and took most of the time
+# of a form with four key images, for a PDF a quarter larger.
+rl_config.useA85 = 0
 
 FORM_KIND = "response-form-pdf"
 SUMMARY_KIND = "subject-summary-pdf"
@@ -156,7 +161,7 @@ def _fonts() -> tuple[str, str]:
 
 def _key_images(ctx: C.ReadContext, content: dict[str, Any], width: float) -> list[Any]:
     library = ImageLibrary()
-    size = (width - 8 * mm) / 2
+    size = min((width - 8 * mm) / 2, 64 * mm)
     cells: list[Any] = []
     for spec in content["key_images"]:
         images = ctx.images.get(spec["label"])
@@ -169,7 +174,7 @@ def _key_images(ctx: C.ReadContext, content: dict[str, Any], width: float) -> li
     rows = [cells[i : i + 2] + [""] * (2 - len(cells[i : i + 2])) for i in range(0, len(cells), 2)]
     out: list[Any] = []
     for row in rows:
-        t = Table([row], colWidths=[size + 4 * mm, size + 4 * mm])
+        t = Table([row], colWidths=[size + 6 * mm, size + 6 * mm], hAlign="LEFT")
         t.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("BOTTOMPADDING", (0, 0), (-1, -1), 6)]))
         out.append(t)
     return out
@@ -351,9 +356,10 @@ def summary_story(content: dict[str, Any], width: float) -> list[Any]:
                 r["signer"] or "-",
             ]
         )
-    w = [16, 10, *([18] if dated else []), 16, 15, 17, 15, 17, 17, 17, 13, 20]
+    w = [19, 10, *([19] if dated else []), 16, 15, 17, 15, 17, 17, 17, 13, 18]
     scale = width / (sum(w) * mm)
-    right = (1, 4, 5, 6, 8, 9) if not dated else (1, 5, 6, 7, 9, 10)
+    shift = 1 if dated else 0
+    right = (1, *(c + shift for c in (3, 4, 5, 7, 8)))
     story.append(grid_table(rows, [x * mm * scale for x in w], align_right=right))
     story.append(
         Paragraph("* density not evaluable (MR, no contrast, or no baseline density): Choi rests on size.", st["small"])

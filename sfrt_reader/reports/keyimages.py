@@ -8,14 +8,15 @@ sharp at any zoom. Series are loaded once per export and shared by all key image
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import os
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from sfrt_reader.imaging import ImagingError, Volume, load_series, scan
+from sfrt_reader.imaging import ImagingError, SeriesInfo, Volume, load_series, scan
 from sfrt_reader.imaging.catalog import Catalog
 from sfrt_reader.imaging.windows import Window, default_window
 from sfrt_reader.reports.errors import ReportError
@@ -88,35 +89,73 @@ def region_outline(region: dict[str, Any]) -> list[list[float]]:
     return []
 
 
+# How much of each file is searched for the SOP Instance UID before its header is parsed (see ImageLibrary.find).
+HEAD_BYTES = 16384
+
+
 @dataclass
 class ImageLibrary:
-    """Finds and loads the series that hold given SOP instances, each folder scanned and each series loaded once."""
+    """Finds and loads the single images that given SOP instances are, each file read once per export.
 
+    Finding one image among a subject's few hundred files by parsing every header took half a second; instead the
+    raw first bytes of each file are searched for the UID's text (it is stored verbatim in the header), only the
+    candidates are parsed, and only the one slice is loaded: a key image and an SR reference need that slice's
+    geometry and pixels, not the whole series. When no candidate holds the UID (a header longer than HEAD_BYTES),
+    the whole folder is catalogued as a fallback.
+    """
+
+    files: dict[str, list[str]] = field(default_factory=dict)
     catalogs: dict[str, Catalog] = field(default_factory=dict)
-    volumes: dict[str, Volume] = field(default_factory=dict)
+    found: dict[str, tuple[Volume, int, SeriesInfo]] = field(default_factory=dict)
 
-    def catalog(self, folder: str) -> Catalog:
-        if folder not in self.catalogs:
+    def _files(self, folder: str) -> list[str]:
+        if folder not in self.files:
             if not Path(folder).exists():
                 raise ReportError(
                     "the images of this timepoint are no longer where they were imported from: re-import the "
                     "subject's folder (sfrt-reader import) and export again"
                 )
-            self.catalogs[folder] = scan([folder])
-        return self.catalogs[folder]
+            self.files[folder] = sorted(
+                os.path.join(root, name) for root, _, names in os.walk(folder) for name in names
+            )
+        return self.files[folder]
 
-    def find(self, folder: str, sop_instance_uid: str) -> tuple[Volume, int, Any]:
-        """(volume, slice index, series info) of the image with this SOP Instance UID under `folder`."""
-        catalog = self.catalog(folder)
-        for series in catalog.series():
-            if any(f.sop_instance_uid == sop_instance_uid for f in series.frames):
-                if series.key not in self.volumes:
-                    try:
-                        self.volumes[series.key] = load_series(series)
-                    except ImagingError as error:
-                        raise ReportError(f"the measured series cannot be loaded: {error}") from error
-                volume = self.volumes[series.key]
-                return volume, volume.sop_instance_uids.index(sop_instance_uid), series
+    def _load(self, series: SeriesInfo, sop_instance_uid: str) -> tuple[Volume, int, SeriesInfo] | None:
+        frame = next((f for f in series.frames if f.sop_instance_uid == sop_instance_uid), None)
+        if frame is None:
+            return None
+        single = replace(series, frames=(frame,), error=None, problems=[])
+        try:
+            volume = load_series(single)
+        except ImagingError as error:
+            raise ReportError(f"the measured image cannot be loaded: {error}") from error
+        return volume, 0, single
+
+    def find(self, folder: str, sop_instance_uid: str) -> tuple[Volume, int, SeriesInfo]:
+        """(one-slice volume, slice index 0, series info of that slice) of the image with this SOP Instance UID."""
+        if sop_instance_uid in self.found:
+            return self.found[sop_instance_uid]
+        needle = sop_instance_uid.encode("ascii", "replace")
+        for path in self._files(folder):
+            try:
+                with open(path, "rb") as handle:
+                    head = handle.read(HEAD_BYTES)
+            except OSError:
+                continue
+            if needle not in head:
+                continue
+            for series in scan([path]).series():
+                hit = self._load(series, sop_instance_uid)
+                if hit is not None:
+                    self.found[sop_instance_uid] = hit
+                    return hit
+        if folder not in self.catalogs:
+            self.catalogs[folder] = scan([folder])
+        for series in self.catalogs[folder].series():
+            hit = self._load(series, sop_instance_uid)
+            if hit is not None:
+                self.found[sop_instance_uid] = hit
+                return hit
         raise ReportError(
             "the image a measurement was drawn on (SOP Instance UID ..."
             f"{sop_instance_uid[-12:]}) is not among this timepoint's images: were they re-imported?"

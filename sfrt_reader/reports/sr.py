@@ -204,7 +204,7 @@ def build_sr(ctx: C.ReadContext, label: str, library: ImageLibrary | None = None
     code = PROCEDURES.get(tp.modality or "", PROCEDURES["CT"])
     observer = hd.sr.ObserverContext(
         observer_type=codes.DCM.Person,
-        observer_identifying_attributes=hd.sr.PersonObserverIdentifyingAttributes(name=ctx.view.reader),
+        observer_identifying_attributes=hd.sr.PersonObserverIdentifyingAttributes(name=f"{ctx.view.reader}^"),
     )
     report = hd.sr.MeasurementReport(
         observation_context=hd.sr.ObservationContext(observer_person_context=observer),

@@ -113,10 +113,17 @@ class DemoRead:
 
 
 def build_read(
-    demo_trial: Path, truth: dict[str, Any], tmp: Path, paradigm: str, subject_index: int = 0, sign: bool = True
+    demo_trial: Path,
+    truth: dict[str, Any],
+    tmp: Path,
+    paradigm: str,
+    subject_index: int = 0,
+    sign: bool = True,
+    second_target: bool = False,
 ) -> DemoRead:
     """Trial, site, subject, import (de-identified for central), a reader, and every timepoint read and signed
-    (with sign=False: the baseline only, unsigned)."""
+    (with sign=False: the baseline only, unsigned). second_target: the inguinal node of demo-01 measured as a
+    second target T2 (by its long axis), for forms with four key images."""
     subject = truth["subjects"][subject_index]
     db_path = tmp / f"reads-{paradigm}.sqlite"
     service = ReadingService(open_database(str(db_path)))
@@ -142,10 +149,18 @@ def build_read(
             series, sop = remap_uid(series, secret), remap_uid(sop, secret)
         if label == "baseline":
             session.add_lesion(read_id, "T1", "target", "thigh", description="irradiated sarcoma")
-            session.add_lesion(read_id, "NT1", "non-target", "inguinal lymph node", nodal=True)
+            if second_target:
+                session.add_lesion(read_id, "T2", "target", "inguinal soft tissue")
+            else:
+                session.add_lesion(read_id, "NT1", "non-target", "inguinal lymph node", nodal=True)
         t1 = tp["lesions"]["T1"]
         record(session, read_id, label, "T1", measurement_objects(t1, series, sop))
-        session.set_non_target(read_id, label, "NT1", "present")
+        if second_target:
+            nt1 = tp["lesions"]["NT1"]
+            nsop = remap_uid(nt1["sop_instance_uid"], secret) if paradigm == "central" else nt1["sop_instance_uid"]
+            record(session, read_id, label, "T2", measurement_objects(nt1, series, nsop))
+        else:
+            session.set_non_target(read_id, label, "NT1", "present")
         new = [code for code in tp["lesions"] if code == "N1"]
         if new:
             n1 = tp["lesions"]["N1"]

@@ -74,6 +74,10 @@ def test_form_has_the_numbers_responses_signature_and_hash(local_read: DemoRead,
     written = write_form(s, rid, "6m", out)
     text = pdf_text(out)
     assert subprocess.run(["qpdf", "--check", str(out)], capture_output=True).returncode == 0
+    if Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf").is_file():
+        fonts = subprocess.run(["pdffonts", str(out)], capture_output=True, text=True, check=True).stdout
+        dejavu = [line for line in fonts.splitlines() if "DejaVuSans" in line]
+        assert dejavu and all(" yes " in line for line in dejavu)  # embedded (subset)
     ld6, ld0 = truth_ld(subject, "6m"), truth_ld(subject, "baseline")
     lds = [truth_ld(subject, lab) for lab in ("baseline", "3m", "6m")]
     assert f"{ld6:.1f}" in text and f"{ld0:.1f}" in text
