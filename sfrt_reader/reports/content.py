@@ -62,9 +62,9 @@ class ReadContext:
         return None
 
 
-def gather(session: ReaderSession, read_id: int, with_images: bool = True) -> ReadContext:
+def gather(session: ReaderSession, read_id: int, with_images: bool = True, view: ReadView | None = None) -> ReadContext:
     """Read view, identity (unblinded reads only) and image locations of a read, through the session's views."""
-    view = session.view(read_id)
+    view = view if view is not None and view.read_id == read_id else session.view(read_id)
     blinded = view.kind == "central" or session.blinded
     identity = None if blinded else session.identity(view.pseudonym)
     protocol = session.protocol

@@ -240,4 +240,5 @@ def write_xlsx(tables: Tables, out: Path) -> list[Path]:
 
 
 def contexts_for(session: ReaderSession, read_ids: list[int]) -> list[C.ReadContext]:
-    return [C.gather(session, rid, with_images=False) for rid in read_ids]
+    views = session.views(read_ids)
+    return [C.gather(session, v.read_id, with_images=False, view=v) for v in views]
