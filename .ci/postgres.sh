@@ -16,7 +16,8 @@ start_test_postgres() {
   fi
   SFRT_PG_DIR="$(mktemp -d /tmp/sfrt-pg.XXXXXX)"
   [ "$(id -u)" = "0" ] && chown postgres: "$SFRT_PG_DIR"
-  local port=${SFRT_PG_PORT:-55432}
+  local port
+  port=${SFRT_PG_PORT:-$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
   "${as_pg[@]}" "$bindir/initdb" -D "$SFRT_PG_DIR/data" -U postgres -A trust --no-sync >/dev/null
   "${as_pg[@]}" "$bindir/pg_ctl" -D "$SFRT_PG_DIR/data" -l "$SFRT_PG_DIR/log" -w \
     -o "-p $port -k $SFRT_PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=100" start >/dev/null

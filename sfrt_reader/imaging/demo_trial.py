@@ -337,11 +337,20 @@ class DemoTrialSummary:
 
 
 def generate_demo_trial(
-    out: Path, seed: int = 0, size: int = 256, progress: ProgressFn | None = None
+    out: Path,
+    seed: int = 0,
+    size: int = 256,
+    progress: ProgressFn | None = None,
+    subjects: tuple[str, ...] | None = None,
 ) -> DemoTrialSummary:
-    """Write the demo trial under `out` (which must exist and be writable) and return a summary."""
+    """Write the demo trial under `out` (which must exist and be writable) and return a summary.
+
+    `subjects` limits the trial to those codes (each subject's files do not depend on the others)."""
     if size not in SIZES:
         raise ValueError(f"size must be one of {sorted(SIZES)}, not {size}")
+    chosen = [s for s in SUBJECTS if subjects is None or s.code in subjects]
+    if not chosen:
+        raise ValueError(f"no demo subject among {subjects}; known: {[s.code for s in SUBJECTS]}")
     cfg = SIZES[size]
     truth: dict[str, Any] = {
         "schema": SCHEMA,
@@ -361,7 +370,7 @@ def generate_demo_trial(
         "subjects": [],
     }
     n_series = n_files = n_bytes = 0
-    for subject in SUBJECTS:
+    for subject in chosen:
         entry, files, written = _generate_subject(out, subject, seed, cfg, progress)
         truth["subjects"].append(entry)
         n_series += len(subject.visits)
@@ -370,7 +379,7 @@ def generate_demo_trial(
     text = json.dumps(truth, indent=1, sort_keys=False) + "\n"
     (out / "ground_truth.json").write_text(text, encoding="utf-8")
     n_bytes += len(text.encode())
-    return DemoTrialSummary(out=out, subjects=len(SUBJECTS), series=n_series, files=n_files, bytes=n_bytes)
+    return DemoTrialSummary(out=out, subjects=len(chosen), series=n_series, files=n_files, bytes=n_bytes)
 
 
 def _generate_subject(

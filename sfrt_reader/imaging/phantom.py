@@ -40,12 +40,12 @@ CT_VALUES: dict[str, float] = {
     "skin": 25.0,
     "fat": -105.0,
     "fascia": 45.0,
-    "muscle": 52.0,
+    "muscle": 50.0,
     "cortex": 1380.0,
     "marrow": -45.0,
     "artery": 165.0,
     "vein": 175.0,
-    "rim": 80.0,
+    "rim": 90.0,
     "necrosis": 16.0,
     "node": 45.0,
     "new_lesion": 85.0,
@@ -247,6 +247,16 @@ class _Anatomy:
         self.rim_dirs = rng.normal(size=(6, 3))
         self.rim_dirs /= np.linalg.norm(self.rim_dirs, axis=1, keepdims=True)
         self.rim_phase = rng.uniform(0, 2 * np.pi, size=6)
+        # Small subcutaneous veins: (local angle, z, depth fraction in the fat, radius) per leg; landmarks along z.
+        self.perforators = np.stack(
+            [
+                rng.uniform(-np.pi, np.pi, size=(2, 18)),
+                rng.uniform(-120.0, 120.0, size=(2, 18)),
+                rng.uniform(0.3, 0.7, size=(2, 18)),
+                rng.uniform(1.0, 1.9, size=(2, 18)),
+            ],
+            axis=-1,
+        )
 
     @staticmethod
     def leg_centre(side: int, az: F32) -> tuple[F32, F32]:
@@ -506,20 +516,25 @@ class _Painter:
             ang_j = ang + jit[0]
             ox = side * (92.0 + 7.0 + math.cos(ang_j) * dist * (1 + jit[1]))
             oy = 5.0 + math.sin(ang_j) * dist * (1 + jit[1])
-            reach = max(along * (1 + jit[2]), across) * 1.1 + 12.0
+            reach = max(along * (1 + jit[2]), across) * 1.3 + 20.0
             breg = self.region((ox - reach, oy - reach, zmin), (ox + reach, oy + reach, zmax))
             sub = _sub(breg, reg)
             own = _sub(reg, breg)
             bax, bay, baz = breg.ax[own], breg.ay[own], breg.az[own]
             bimage = image[sub]
             bfx, bfy = a.femur_centre(side, baz)
-            bx = bfx + side * np.float32(math.cos(ang_j) * dist * (1 + jit[1]))
-            by = bfy + np.float32(math.sin(ang_j) * dist * (1 + jit[1]))
+            # Bellies drift around the femur and swell and taper along the limb, as real muscles do: this is what
+            # makes every level of the thigh look different (and registration along the limb well posed).
+            drift = np.float32(0.22) * np.sin(baz / np.float32(41.0) + np.float32(1.7 * b + k))
+            swell = np.float32(1.0) + np.float32(0.18) * np.sin(baz / np.float32(33.0) + np.float32(2.3 * b + 0.5 * k))
+            radial = np.float32(dist * (1 + jit[1])) * (np.float32(1.0) + np.float32(0.08) * np.sin(baz / 29.0 + b))
+            bx = bfx + side * np.cos(np.float32(ang_j) + drift) * radial
+            by = bfy + np.sin(np.float32(ang_j) + drift) * radial
             ca, sa = np.float32(math.cos(ang_j)), np.float32(math.sin(ang_j))
             ddx = (bax - bx) * np.float32(side)
             ddy = bay - by
-            p = (ca * ddx + sa * ddy) / np.float32(along * (1 + jit[2]))
-            q = (-sa * ddx + ca * ddy) / np.float32(across)
+            p = (ca * ddx + sa * ddy) / (np.float32(along * (1 + jit[2])) * swell)
+            q = (-sa * ddx + ca * ddy) / (np.float32(across) * swell)
             e = np.sqrt(p * p + q * q)
             phi = np.arctan2(q, p)
             e = e * (np.float32(1.0) + np.float32(0.06) * np.sin(np.float32(3.0) * phi + np.float32(b)))
@@ -541,9 +556,10 @@ class _Painter:
             d = _wrap(thf - np.float32(ang) - np.float32(bend) * rf)
             line = (rf * np.abs(np.sin(d)) <= 0.4 + rf * 0.004) & (np.cos(d) > 0) & muscle_in & (rf > 20.0)
             image[line] = v["fat"]
-        # Femur: cortex with the linea aspera behind it, fatty marrow inside.
-        outer = 14.0 + 3.5 * np.exp(-(((thf - 1.57) / 0.28) ** 2))
-        inner_r = 8.8 * (1.0 + 0.07 * np.cos(2 * thf))
+        # Femur: cortex with the linea aspera behind it, fatty marrow inside; the shaft widens towards the hip.
+        widen = np.float32(1.0) + np.float32(0.0012) * az
+        outer = (14.0 + 3.5 * np.exp(-(((thf - 1.57) / 0.28) ** 2))) * widen
+        inner_r = 8.8 * (1.0 + 0.07 * np.cos(2 * thf)) * widen
         cortex = rf <= outer
         marrow = rf <= inner_r
         image[cortex] = v["cortex"]
@@ -551,10 +567,20 @@ class _Painter:
         image[marrow] = marrow_val[marrow]
         self.bone[reg.sl] |= cortex
         for ang, dist, rad, artery in _VESSELS:
-            vx = fx + side * np.float32(math.cos(ang) * dist)
-            vy = fy + np.float32(math.sin(ang) * dist)
+            # The femoral vessels wind from front to back around the femur towards the adductor canal.
+            turn = np.float32(ang) - np.float32(0.0035) * az
+            reach = np.float32(dist) * (np.float32(1.0) + np.float32(0.0012) * az)
+            vx = fx + side * np.cos(turn) * reach
+            vy = fy + np.sin(turn) * reach
             vessel = (ax - vx) ** 2 + (ay - vy) ** 2 <= np.float32(rad * rad)
             image[vessel & muscle_in] = v["artery" if artery else "vein"]
+        for ang_p, z_p, depth, rad in a.perforators[k]:
+            pr = radius - fat * np.float32(depth)
+            px_ = cx + side * np.float32(math.cos(ang_p)) * pr
+            py_ = cy + np.float32(math.sin(ang_p)) * pr
+            near = np.abs(az - np.float32(z_p)) <= 9.0
+            vein = near & ((ax - px_) ** 2 + (ay - py_) ** 2 <= np.float32(rad * rad)) & fat_in & ~muscle_in
+            image[vein] = v["vein"]
 
     def node_geometry(self) -> tuple[tuple[float, float, float], tuple[float, float, float]]:
         """Inguinal lymph node in the anteromedial fat (anatomy frame): centre and semi-axes.
@@ -619,6 +645,7 @@ def _correlated_noise(rng: np.random.Generator, shape: tuple[int, int, int], sd:
 def make_phantom(spec: PhantomSpec, seed: int) -> tuple[NDArray[Any], NDArray[np.uint8], Volume]:
     """The image [z, y, x] (CT int16 HU, MR uint16 signal), the label mask and a Volume carrying the geometry.
 
+    The Volume's metadata["noise_free"] holds the float32 image before blur and noise (for truth and tests).
     Deterministic: the same spec and seed give the same arrays, bit for bit.
     """
     if spec.modality not in ("CT", "MR"):

@@ -26,12 +26,10 @@ Assessor = Callable[[dict[str, Any]], EngineOutcome]
 
 def assess_with_criteria_engine(document: dict[str, Any]) -> EngineOutcome:
     """Assess by RECIST 1.1 and Choi; input problems are returned, one line each, not raised."""
-    from sfrt_reader.criteria import ENGINE_VERSION, CriteriaInputError, assess_document  # type: ignore[attr-defined]
+    from sfrt_reader.criteria import ENGINE_VERSION, CriteriaInputError, assess_document
 
     try:
         output = assess_document(document, criteria="both")
     except CriteriaInputError as error:
-        problems = getattr(error, "problems", None)
-        lines = [str(p) for p in problems] if problems else str(error).splitlines()
-        return EngineOutcome(None, str(ENGINE_VERSION), lines)
-    return EngineOutcome(output, str(ENGINE_VERSION), [])
+        return EngineOutcome(None, ENGINE_VERSION, list(error.problems))
+    return EngineOutcome(output, ENGINE_VERSION, [])

@@ -10,7 +10,7 @@ import hashlib
 import json
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 from typing import Any, TypeVar
@@ -84,14 +84,15 @@ class StudyRecord:
     """What import knows about one DICOM study (identifying fields stay in the database, never in views)."""
 
     study_instance_uid: str
-    study_date: date | None
+    study_date: date | None = field(repr=False)
     modality: str | None
     contrast: bool | None
     slice_thickness_mm: float | None
-    accession_number: str | None = None
-    institution: str | None = None
-    description: str | None = None
-    source_path: str | None = None
+    # Identifying (or possibly so: clinical folders are often named after the patient): kept out of the repr.
+    accession_number: str | None = field(default=None, repr=False)
+    institution: str | None = field(default=None, repr=False)
+    description: str | None = field(default=None, repr=False)
+    source_path: str | None = field(default=None, repr=False)
     deidentified_path: str | None = None
     series_count: int = 0
     instance_count: int = 0
@@ -719,14 +720,27 @@ def _number(name: str, value: float | None) -> float | None:
     return float(value)
 
 
-def _from_objects(objects: list[dict[str, Any]], keys: tuple[str, ...]) -> float | None:
-    """The first of `keys` found in the measurement objects (their to_dict() form)."""
-    for obj in objects:
-        for key in keys:
-            value = obj.get(key)
+def _from_objects(objects: list[dict[str, Any]], paths: tuple[tuple[str, ...], ...]) -> float | None:
+    """The first number found at one of `paths` in the measurement objects' dicts (their to_dict() form).
+
+    Paths, not classes: the reading layer stores the measurement objects as JSON and must not depend on their
+    Python classes; a line has `length_mm`, a bidimensional `long_mm`/`short_mm`, a segmentation's metrics nest
+    their `longest_axial` and `short_axis` lines, region statistics and metrics have `mean`.
+    """
+    for path in paths:
+        for obj in objects:
+            value: Any = obj
+            for key in path:
+                value = value.get(key) if isinstance(value, dict) else None
             if isinstance(value, int | float) and not isinstance(value, bool):
                 return float(value)
     return None
+
+
+DIAMETER_PATHS = (("longest_axial", "length_mm"), ("long_mm",), ("longest_axial_diameter_mm",), ("length_mm",))
+SHORT_AXIS_PATHS = (("short_axis", "length_mm"), ("short_mm",), ("short_axis_mm",))
+MEAN_PATHS = (("mean",),)
+VOLUME_PATHS = (("volume_ml",),)
 
 
 class ReaderSession:
@@ -930,9 +944,10 @@ class ReaderSession:
         """Every version of a timepoint, oldest first: amendments never hide what was signed before."""
 
         def work(s: Session) -> list[AssessmentView]:
-            read, _ = self._read_for_view(s, read_id)
+            read, who = self._read_for_view(s, read_id)
             baseline = self._baseline_study_date(s, read)
-            return [self._assessment_view(s, a, baseline) for a in _versions(s, read.id, label)]
+            alias = who if who in ("A", "B") else None
+            return [self._assessment_view(s, a, baseline, alias) for a in _versions(s, read.id, label)]
 
         return self.db.read(work)
 
@@ -963,13 +978,16 @@ class ReaderSession:
         base = _current(s, read.id, self.protocol.baseline.label)
         return base.study.study_date if base is not None else None
 
-    def _assessment_view(self, s: Session, a: TimepointAssessment, baseline: date | None) -> AssessmentView:
+    def _assessment_view(
+        self, s: Session, a: TimepointAssessment, baseline: date | None, signer_label: str | None = None
+    ) -> AssessmentView:
+        """One version of a timepoint; `signer_label` replaces the signer's name (an adjudicator sees "A"/"B")."""
         sig = s.scalar(select(Signature).where(Signature.assessment_id == a.id))
         signature = None
         if sig is not None:
             signer = s.get(Reader, sig.reader_id)
             signature = SignatureView(
-                signer=signer.username if signer else "?",
+                signer=signer_label or (signer.username if signer else "?"),
                 meaning=sig.meaning,
                 signed_at=sig.signed_at,
                 content_hash=sig.content_hash,
@@ -1020,7 +1038,10 @@ class ReaderSession:
                 LesionView(les.code, les.role, les.organ, les.nodal, les.first_label, les.description)
                 for les in _lesions(s, read.id)
             ),
-            timepoints=tuple(self._assessment_view(s, a, baseline) for a in current),
+            timepoints=tuple(
+                self._assessment_view(s, a, baseline, reader_label if reader_label in ("A", "B") else None)
+                for a in current
+            ),
             results=read.results,
             engine_version=read.engine_version,
         )
@@ -1057,6 +1078,10 @@ class ReaderSession:
             if study.study_date is None:
                 raise WorkflowError(f"study {study.id} has no date, so its day from baseline is unknown")
             if order > 0:
+                baseline_label = self.protocol.baseline.label
+                first = _current(s, read.id, baseline_label)
+                if first is None or first.status != "signed":
+                    raise WorkflowError(f"timepoints are read in order: sign {baseline_label} before starting {label}")
                 # Every earlier timepoint with a study must be read and signed first.
                 earlier = {
                     st.timepoint_label
@@ -1179,13 +1204,13 @@ class ReaderSession:
             if not isinstance(o.get("kind"), str):
                 raise WorkflowError("each measurement object must carry its 'kind'")
         if diameter_mm is None:
-            diameter_mm = _from_objects(objs, ("longest_axial_diameter_mm", "length_mm"))
+            diameter_mm = _from_objects(objs, DIAMETER_PATHS)
         if short_axis_mm is None:
-            short_axis_mm = _from_objects(objs, ("short_axis_mm",))
+            short_axis_mm = _from_objects(objs, SHORT_AXIS_PATHS)
         if mean_hu is None:
-            mean_hu = _from_objects(objs, ("mean",))
+            mean_hu = _from_objects(objs, MEAN_PATHS)
         if volume_ml is None:
-            volume_ml = _from_objects(objs, ("volume_ml",))
+            volume_ml = _from_objects(objs, VOLUME_PATHS)
         if unit is None:
             unit = next((o["unit"] for o in objs if isinstance(o.get("unit"), str)), None)
         values = {

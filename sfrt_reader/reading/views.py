@@ -132,6 +132,9 @@ class StudyIdentity(_View):
     institution: str | None
     description: str | None
 
+    def __repr__(self) -> str:
+        return f"StudyIdentity(label={self.label!r}, identifiers withheld from the repr)"
+
 
 @dataclass(frozen=True)
 class IdentityView(_View):
@@ -147,3 +150,6 @@ class IdentityView(_View):
     rt_start_date: date | None
     rt_end_date: date
     studies: tuple[StudyIdentity, ...]
+
+    def __repr__(self) -> str:
+        return f"IdentityView(pseudonym={self.pseudonym!r}, identifiers withheld from the repr)"

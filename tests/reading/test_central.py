@@ -80,6 +80,9 @@ def test_unblinded_local_session_can_see_identity(local_service: ReadingService)
     assert identity.arm == "SFRT" and identity.site_name == INSTITUTION
     assert {s.study_date for s in identity.studies} == set(STUDY_DATES.values())
     assert date(2025, 12, 20).isoformat() in json.dumps(identity.to_dict())
+    # ...but never in a repr, which may end up in a log or a traceback.
+    for text in (repr(identity), repr(identity.studies), repr(session)):
+        assert [s for s in identifier_strings() if s in text] == []
 
 
 def test_central_reader_sees_only_own_reads(central_service: ReadingService) -> None:
@@ -124,6 +127,10 @@ def test_discordant_reads_go_to_the_adjudicator(central_service: ReadingService)
         "choi progression day: None (A) vs 222 (B)",
     )
     assert adjudicator.view(read_a).reader == "A" and adjudicator.view(read_b).reader == "B"
+    # The adjudicator does not learn who read what: signatures show A and B too.
+    assert {tp.signature.signer for tp in adjudicator.view(read_b).timepoints} == {"B"}
+    assert "reader1" not in everything_visible(adjudicator) and "reader2" not in everything_visible(adjudicator)
+    assert {tp.signature.signer for tp in r2.view(read_b).timepoints} == {"reader2"}
     with pytest.raises(AccessDeniedError):
         r1.adjudicate(adj.adjudication_id, "A", "reader A measured correctly", PASSWORD)
     with pytest.raises(WorkflowError, match="needs a reason"):

@@ -177,7 +177,7 @@ def test_folder_of_another_patient_is_refused(
         == 0
     )
     code, out, err = sfrt(capsys, "import", str(folder[0]), "--subject", "P-008", "--db", db)
-    assert code == 2
+    assert (code, out) == (2, "")
     assert "differs from the one recorded for subject P-008" in err
     assert PATIENT_ID not in err and "ZL999" not in err
 

@@ -10,6 +10,7 @@ from sfrt_reader.reading import (
     AuthenticationError,
     LockedReadError,
     ReaderSession,
+    ReadingError,
     ReadingService,
     SignatureError,
     WorkflowError,
@@ -148,23 +149,58 @@ def test_engine_document_is_assembled_from_the_database(
     }
 
 
-def test_measurement_numbers_come_from_measurement_objects(local_service: ReadingService) -> None:
+def _line(length: float) -> dict:
+    return {"kind": "line", "start": [0.0, 0.0, 0.0], "end": [length, 0.0, 0.0], "length_mm": length}
+
+
+@pytest.mark.parametrize(
+    ("objects", "expected"),
+    [
+        # A one-click segmentation's metrics: nested long and short axis lines, volume, mean.
+        (
+            [
+                {
+                    "kind": "lesion_metrics",
+                    "segmentation": {"kind": "lesion_mask", "series_uid": "1.2.3", "voxels": 5000},
+                    "volume_ml": 212.5,
+                    "mean": 41.5,
+                    "sd": 12.0,
+                    "unit": "HU",
+                    "is_hu": True,
+                    "longest_axial": _line(84.25),
+                    "short_axis": _line(61.0),
+                }
+            ],
+            (84.25, 61.0, 41.5, 212.5, "HU"),
+        ),
+        # A drawn bidimensional plus an ellipse ROI for density.
+        (
+            [
+                {
+                    "kind": "bidimensional",
+                    "long_axis": _line(70.0),
+                    "short_axis": _line(40.0),
+                    "long_mm": 70.0,
+                    "short_mm": 40.0,
+                },
+                {"kind": "region_stats", "region": {"kind": "ellipse"}, "mean": 33.0, "sd": 9.0, "unit": "HU"},
+            ],
+            (70.0, 40.0, 33.0, None, "HU"),
+        ),
+        # A plain line.
+        ([_line(55.5)], (55.5, None, None, None, None)),
+    ],
+)
+def test_measurement_numbers_come_from_measurement_objects(
+    local_service: ReadingService, objects: list[dict], expected: tuple
+) -> None:
     session = local_service.login("reader1", PASSWORD)
     read_id = session.open_read("P-001").read_id
     session.start_timepoint(read_id, "baseline")
     session.add_lesion(read_id, "T1", "target", "thigh")
-    segmentation = {
-        "kind": "segmentation",
-        "series_uid": "1.2.3",
-        "volume_ml": 212.5,
-        "mean": 41.5,
-        "unit": "HU",
-        "longest_axial_diameter_mm": 84.25,
-        "short_axis_mm": 61.0,
-    }
-    m = session.record_measurement(read_id, "baseline", "T1", objects=[segmentation])
-    assert (m.diameter_mm, m.short_axis_mm, m.mean_hu, m.volume_ml, m.unit) == (84.25, 61.0, 41.5, 212.5, "HU")
-    assert session.view(read_id).timepoints[0].measurements[0].objects == (segmentation,)
+    m = session.record_measurement(read_id, "baseline", "T1", objects=objects)
+    assert (m.diameter_mm, m.short_axis_mm, m.mean_hu, m.volume_ml, m.unit) == expected
+    assert session.view(read_id).timepoints[0].measurements[0].objects == tuple(objects)
     with pytest.raises(WorkflowError, match="'kind'"):
         session.record_measurement(read_id, "baseline", "T1", objects=[{"length_mm": 3.0}])
 
@@ -265,3 +301,54 @@ def test_versions_are_rows_not_overwrites(local_service: ReadingService) -> None
         ]
     )
     assert rows == [(1, "superseded", False), (2, "draft", True)]
+
+
+def test_exported_documents_are_recorded_with_their_hash(local_service: ReadingService) -> None:
+    session = local_service.login("reader1", PASSWORD)
+    read_id = session.open_read("P-001").read_id
+    read_baseline(session, read_id)
+    digest = "ab" * 32
+    with pytest.raises(WorkflowError, match="not signed"):
+        local_service.record_export(read_id, "baseline", "pdf-form", digest, session.reader_id)
+    session.sign(read_id, "baseline", PASSWORD)
+    with pytest.raises(ReadingError, match="64 lower-case hexadecimal"):
+        local_service.record_export(read_id, "baseline", "pdf-form", "xyz", session.reader_id)
+    local_service.record_export(read_id, "baseline", "pdf-form", digest, session.reader_id)
+    event = local_service.audit_events(1)[0]
+    assert (event["actor"], event["action"], event["entity"]) == ("reader1", "export", "exported_document")
+    assert event["after"] == {"read": read_id, "timepoint": "baseline", "kind": "pdf-form", "sha256": digest}
+
+
+def test_no_follow_up_before_a_signed_baseline_even_without_a_baseline_study(local_service: ReadingService) -> None:
+    from sfrt_reader.reading.models import ImagingStudy
+
+    local_service.db.write(
+        lambda s: (
+            s.query(ImagingStudy).filter(ImagingStudy.timepoint_label == "baseline").update({"timepoint_label": None})
+        )
+    )
+    session = local_service.login("reader1", PASSWORD)
+    read_id = session.open_read("P-001").read_id
+    with pytest.raises(WorkflowError, match="sign baseline before starting 3m"):
+        session.start_timepoint(read_id, "3m")
+
+
+def test_study_record_repr_holds_no_identifier() -> None:
+    from datetime import date
+
+    from sfrt_reader.reading import StudyRecord
+
+    record = StudyRecord(
+        "1.2.3",
+        date(2025, 12, 20),
+        "CT",
+        True,
+        3.0,
+        accession_number="ACC48213",
+        institution="Shandong Cancer",
+        description="CT thigh",
+        source_path="/media/WANG XIAOMING",
+    )
+    text = repr(record)
+    assert "1.2.3" in text
+    assert not any(s in text for s in ("ACC48213", "Shandong", "WANG", "2025"))

@@ -6,6 +6,7 @@ import itertools
 
 import pytest
 
+from sfrt_reader.criteria.options import OPTION_NAMES
 from sfrt_reader.trial import CriteriaOptions, ProtocolError, bundled_protocols, load_protocol, parse_protocol
 
 MINIMAL = """
@@ -44,6 +45,7 @@ def test_bundled_options_are_exactly_the_criteria_options_with_trial_defaults() 
         "choi_density_pooling": "mean_of_lesions",
     }
     assert options == CriteriaOptions().to_dict()
+    assert tuple(options) == OPTION_NAMES  # exactly the engine's options, no more, no fewer
 
 
 @pytest.mark.parametrize(
@@ -51,7 +53,8 @@ def test_bundled_options_are_exactly_the_criteria_options_with_trial_defaults() 
     [
         ("[criteria.options]\nrandomised = true\n", "criteria.options.randomised: unknown option"),
         ("[criteria.options]\nmin_sd_days = 'six weeks'\n", "criteria.options.min_sd_days"),
-        ("[criteria.options]\nchoi_size_reference = 'peak'\n", "baseline or nadir"),
+        ("[criteria.options]\nchoi_size_reference = 'peak'\n", "is not one of baseline, nadir"),
+        ("[criteria.options]\ntoo_small_mm = 0\n", "too_small_mm: 0 must be more than 0 mm"),
         ("[reading]\ndefault_paradigm = 'mixed'\n", "reading.default_paradigm"),
         ("[[timepoints]]\nlabel = '3m'\nmonths_after_rt_end = 4\nwindow_days = 1\n", "used twice: 3m"),
         ("[[timepoints]]\nlabel = '4m'\nmonths_after_rt_end = 4\nwindow_days = 14\n", "windows of 3m and 4m overlap"),
