@@ -27,10 +27,11 @@ def run(args: argparse.Namespace) -> int:
     if not reads:
         print("no reads yet")
         return 0
-    print("read  subject       reader        kind     signed                 open     RECIST  Choi")
+    print("read  subject       reader        kind     signed                 open     RECIST  Choi    adjudication")
     for r in reads:
         print(
             f"{r.read_id:<5} {r.pseudonym:<13} {r.reader:<13} {r.kind:<8} {','.join(r.signed) or '-':<22} "
-            f"{','.join(r.draft) or '-':<8} {r.best.get('recist1.1') or '-':<7} {r.best.get('choi') or '-'}"
+            f"{','.join(r.draft) or '-':<8} {r.best.get('recist1.1') or '-':<7} {r.best.get('choi') or '-':<7} "
+            f"{r.adjudication or '-'}"
         )
     return 0

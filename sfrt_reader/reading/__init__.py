@@ -12,7 +12,8 @@ from sfrt_reader.reading.errors import (
     SignatureError,
     WorkflowError,
 )
-from sfrt_reader.reading.service import ReaderSession, ReadingService, StudyRecord
+from sfrt_reader.reading.service import ReadingService, StudyRecord
+from sfrt_reader.reading.session import ReaderSession
 
 __all__ = [
     "AccessDeniedError",

@@ -17,8 +17,15 @@ from typing import Any
 
 from sfrt_reader.reading.audit import canonical_json
 from sfrt_reader.reading.document import LesionInput, MeasurementInput, TimepointInput, build_engine_document
-from sfrt_reader.reading.service import ReaderSession, StudyImages
-from sfrt_reader.reading.views import AssessmentView, IdentityView, LesionView, MeasurementView, ReadView
+from sfrt_reader.reading.session import ReaderSession
+from sfrt_reader.reading.views import (
+    AssessmentView,
+    IdentityView,
+    LesionView,
+    MeasurementView,
+    ReadView,
+    StudyImages,
+)
 from sfrt_reader.reports.errors import ReportError
 
 FORM_ID = "SFRT-RF"

@@ -16,7 +16,7 @@ from reportlab import rl_config
 from reportlab.lib.units import mm
 from reportlab.platypus import Image, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from sfrt_reader.reading.service import ReaderSession
+from sfrt_reader.reading.session import ReaderSession
 from sfrt_reader.reports import content as C
 from sfrt_reader.reports.errors import ReportError
 from sfrt_reader.reports.keyimages import ImageLibrary, render

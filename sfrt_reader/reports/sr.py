@@ -29,7 +29,7 @@ from pydicom import Dataset, dcmread
 from pydicom.sr.codedict import codes
 from pydicom.uid import generate_uid
 
-from sfrt_reader.reading.service import ReaderSession
+from sfrt_reader.reading.session import ReaderSession
 from sfrt_reader.reading.views import AssessmentView, LesionView, MeasurementView
 from sfrt_reader.reports import content as C
 from sfrt_reader.reports.errors import ReportError

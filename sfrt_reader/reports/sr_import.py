@@ -18,7 +18,7 @@ import numpy as np
 from pydicom import Dataset, dcmread
 from pydicom.errors import InvalidDicomError
 
-from sfrt_reader.reading.service import ReaderSession
+from sfrt_reader.reading.session import ReaderSession
 from sfrt_reader.reports import sr as S
 from sfrt_reader.reports.errors import ReportError
 from sfrt_reader.reports.keyimages import ImageLibrary

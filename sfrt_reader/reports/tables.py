@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from sfrt_reader.reading.service import ReaderSession
+from sfrt_reader.reading.session import ReaderSession
 from sfrt_reader.reports import content as C
 from sfrt_reader.reports.errors import ReportError
 

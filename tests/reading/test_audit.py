@@ -115,3 +115,10 @@ def test_signed_timepoint_changed_behind_the_application_is_caught(signed_servic
     _raw(signed_service, "UPDATE timepoint_assessment SET comment = 'forged' WHERE version = 1")
     problem = signed_service.audit_verify().problem
     assert problem is not None and "timepoint baseline version 1 of read" in problem and "after signing" in problem
+
+
+def test_measurement_deleted_behind_the_application_is_caught(signed_service: ReadingService) -> None:
+    last = events(signed_service)[-1]
+    _raw(signed_service, "DELETE FROM measurement WHERE id = :id", id=int(last.entity_id))
+    problem = signed_service.audit_verify().problem
+    assert problem == f"measurement {last.entity_id} (lesion T1) is missing: deleted behind the application"

@@ -140,5 +140,8 @@ def test_discordant_reads_go_to_the_adjudicator(central_service: ReadingService)
     )
     assert (decided.status, decided.chosen) == ("decided", "B")
     assert adjudicator.adjudications()[0].rationale.startswith("T1 grows")
+    rows = {r.read_id: r for r in central_service.list_reads()}
+    assert (rows[read_a].adjudication, rows[read_b].adjudication) == ("not chosen", "chosen")
+    assert rows[read_b].signed == ("baseline", "3m", "6m") and rows[read_b].best["recist1.1"] == "SD"
     with pytest.raises(WorkflowError, match="not pending"):
         adjudicator.adjudicate(adj.adjudication_id, "A", "second thoughts here", PASSWORD)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import sqlite3
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -118,3 +120,28 @@ def test_audit_show_prints_events_without_identifiers(db: str, capsys: pytest.Ca
     assert "create     subject 1" in out and "'pseudonym': 'P-001'" in out and "identity_sha256" in out
     assert "ZL0048213" not in out
     assert out.strip().splitlines()[-1].startswith("head hash ")
+
+
+def test_reads_list_shows_progress_and_best_responses(db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from sfrt_reader.reading import ReadingService, StudyRecord, open_database
+    from tests.reading.conftest import ArithmeticAssessor
+
+    service = ReadingService(open_database(db), assessor=ArithmeticAssessor())
+    for uid, day in (("1.2.3.1", date(2025, 12, 20)), ("1.2.3.2", date(2026, 4, 28))):
+        service.add_study("P-001", StudyRecord(uid, day, "CT", True, 3.0), actor="test")
+    service.add_reader("r1", "Dr One", "reader", PASSWORD, actor="test")
+    session = service.login("r1", PASSWORD)
+    read_id = session.open_read("P-001").read_id
+    session.start_timepoint(read_id, "baseline")
+    session.add_lesion(read_id, "T1", "target", "thigh")
+    session.record_measurement(read_id, "baseline", "T1", diameter_mm=100.0)
+    session.sign(read_id, "baseline", PASSWORD)
+    session.start_timepoint(read_id, "3m")
+    session.record_measurement(read_id, "3m", "T1", diameter_mm=60.0)
+    code, out, _ = sfrt(capsys, "reads", "list", "--db", db)
+    assert code == 0
+    header, row = out.splitlines()
+    assert header.split() == ["read", "subject", "reader", "kind", "signed", "open", "RECIST", "Choi", "adjudication"]
+    assert row.split() == [str(read_id), "P-001", "r1", "central", "baseline", "3m", "PR", "PR", "-"]
+    code, out, _ = sfrt(capsys, "reads", "list", "--json", "--db", db)
+    assert json.loads(out)[0]["signed"] == ["baseline"]

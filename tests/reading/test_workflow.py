@@ -352,3 +352,23 @@ def test_study_record_repr_holds_no_identifier() -> None:
     text = repr(record)
     assert "1.2.3" in text
     assert not any(s in text for s in ("ACC48213", "Shandong", "WANG", "2025"))
+
+
+def test_measurements_and_lesions_can_be_removed_from_drafts_only(local_service: ReadingService) -> None:
+    session = local_service.login("reader1", PASSWORD)
+    read_id = session.open_read("P-001").read_id
+    read_baseline(session, read_id)
+    session.add_lesion(read_id, "T3", "target", "thigh")
+    session.record_measurement(read_id, "baseline", "T3", diameter_mm=15.0)
+    session.clear_measurement(read_id, "baseline", "T3")
+    assert "T3" not in {m.lesion for m in session.view(read_id).timepoints[0].measurements}
+    session.remove_lesion(read_id, "T3")
+    session.remove_lesion(read_id, "NT1")
+    view = session.view(read_id)
+    assert [les.code for les in view.lesions] == ["T1", "T2"] and view.timepoints[0].non_targets == {}
+    assert local_service.audit_verify().ok
+    session.sign(read_id, "baseline", PASSWORD)
+    with pytest.raises(LockedReadError):
+        session.remove_lesion(read_id, "T1")
+    with pytest.raises(LockedReadError):
+        session.clear_measurement(read_id, "baseline", "T1")
