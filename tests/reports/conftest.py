@@ -17,6 +17,8 @@ from argon2 import PasswordHasher
 
 from sfrt_reader.imaging.deidentify import remap_uid
 from sfrt_reader.imaging.demo_trial import generate_demo_trial
+from sfrt_reader.measurement.lines import Bidimensional
+from sfrt_reader.measurement.regions import RegionStatistics
 from sfrt_reader.reading import ReaderSession, ReadingService, open_database, passwords
 from sfrt_reader.reading.importer import import_folder
 from sfrt_reader.trial import load_protocol
@@ -97,6 +99,9 @@ def measurement_objects(lesion: dict[str, Any], series: str, sop: str) -> list[d
 def record(session: ReaderSession, read_id: int, label: str, code: str, objects: list[dict[str, Any]]) -> None:
     """Save a measurement the way the workstation does: the drawn lengths, the ROI mean, and the objects."""
     bidi = objects[0]
+    # The dicts are exactly what the measurement layer writes: its own constructors accept them.
+    Bidimensional.from_dict(bidi)
+    RegionStatistics.from_dict(objects[1])
     session.record_measurement(
         read_id, label, code, diameter_mm=bidi["long_mm"], short_axis_mm=bidi["short_mm"], objects=objects
     )

@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sfrt_reader.measurement.lines import Bidimensional
+from sfrt_reader.measurement.regions import PolygonRegion
 from sfrt_reader.reports import content as C
 from sfrt_reader.reports.errors import ReportError
 from sfrt_reader.reports.forms import write_form, write_summary
@@ -227,6 +229,10 @@ def test_sr_round_trip_restores_identical_measurements(central_read: DemoRead, t
             poly1 = next(o for o in m1.objects if o["kind"] == "region_statistics")["region"]["points"]
             poly2 = next(o for o in m2.objects if o["kind"] == "polygon")["points"]
             assert np.allclose(poly1, poly2, rtol=0, atol=1e-3)
+            # The restored objects are valid measurement-layer objects (crossing, perpendicular, closed outline).
+            restored = Bidimensional.from_dict(bidi2)
+            assert restored.long_mm == pytest.approx(m1.diameter_mm, abs=1e-3)
+            PolygonRegion.from_dict(next(o for o in m2.objects if o["kind"] == "polygon"))
         assert a.results == b.results
 
 
