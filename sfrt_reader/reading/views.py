@@ -153,3 +153,12 @@ class IdentityView(_View):
 
     def __repr__(self) -> str:
         return f"IdentityView(pseudonym={self.pseudonym!r}, identifiers withheld from the repr)"
+
+
+@dataclass(frozen=True)
+class StudyImages:
+    """The images a timepoint of a read was measured on: Study Instance UID and folder (None when unknown)."""
+
+    label: str
+    study_instance_uid: str | None
+    folder: str | None
