@@ -5,7 +5,7 @@ Generates (once, in a temporary folder) a few thousand small CT files in 10 seri
 also times the real-data samples when SFRT_REALDATA is set. Prints files/s for: a bare
 pydicom.dcmread(stop_before_pixels=True) loop, our scan (1 thread and 2 threads), and SimpleITK
 GetGDCMSeriesIDs + GetGDCMSeriesFileNames; the target is scan >= 2x SimpleITK. Each figure is the best of
---repeats runs, after one warm-up run that fills the page cache.
+--repeats runs (interleaved with the other readers'), after one warm-up run that fills the page cache.
 """
 
 from __future__ import annotations
@@ -40,19 +40,25 @@ def files_under(folder: Path) -> list[str]:
     return [os.path.join(d, f) for d, _, names in os.walk(folder) for f in names]
 
 
-def best_rate(run: Callable[[], object], count: int, repeats: int) -> float:
-    run()  # warm the page cache and imports
-    best = float("inf")
+def best_rates(runs: dict[str, Callable[[], object]], count: int, repeats: int) -> dict[str, float]:
+    """Files per second of each run, best of `repeats`, the runs interleaved so that a burst of load from other
+    processes on the machine hits all of them alike."""
+    for run in runs.values():
+        run()  # warm the page cache and imports
+    best = dict.fromkeys(runs, float("inf"))
     for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        best = min(best, time.perf_counter() - start)
-    return count / best
+        for name, run in runs.items():
+            start = time.perf_counter()
+            run()
+            best[name] = min(best[name], time.perf_counter() - start)
+    return {name: count / seconds for name, seconds in best.items()}
 
 
 def sitk_scan(folder: Path) -> None:
     reader = sitk.ImageSeriesReader()
-    for directory, _, _ in os.walk(folder):  # GDCM's scanner is not recursive: give it every folder, as we walk
+    for directory, _, names in os.walk(folder):  # GDCM's scanner is not recursive: give it every folder with files
+        if not names:
+            continue
         for uid in reader.GetGDCMSeriesIDs(directory):
             reader.GetGDCMSeriesFileNames(directory, uid)
 
@@ -60,10 +66,17 @@ def sitk_scan(folder: Path) -> None:
 def measure(folder: Path, repeats: int, label: str) -> bool:
     paths = files_under(folder)
     n = len(paths)
-    bare = best_rate(lambda: [pydicom.dcmread(p, stop_before_pixels=True, force=True) for p in paths], n, repeats)
-    ours = best_rate(lambda: scan(folder), n, repeats)
-    ours2 = best_rate(lambda: scan(folder, workers=2), n, repeats)
-    ref = best_rate(lambda: sitk_scan(folder), n, repeats)
+    rates = best_rates(
+        {
+            "bare": lambda: [pydicom.dcmread(p, stop_before_pixels=True, force=True) for p in paths],
+            "ours": lambda: scan(folder),
+            "ours2": lambda: scan(folder, workers=2),
+            "ref": lambda: sitk_scan(folder),
+        },
+        n,
+        repeats,
+    )
+    bare, ours, ours2, ref = rates["bare"], rates["ours"], rates["ours2"], rates["ref"]
     ratio = ours / ref
     print(f"{label}: {n} files")
     print(f"  pydicom dcmread loop (reference floor)   {bare:8.0f} files/s")
@@ -79,7 +92,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=3000)
     parser.add_argument("--folder", type=Path)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     print(
         f"pydicom {pydicom.__version__}, SimpleITK {sitk.Version_VersionString()}, numpy {np.__version__}, "

@@ -27,7 +27,7 @@ _NO_CONTRAST = re.compile(
     r"(non[- ]?contrast|without contrast|w/o|\bnative?\b|\bnativ\b|\bplain\b|\bnc\b|\bc-|\bpre[- ]?contrast)", re.I
 )
 _CONTRAST = re.compile(
-    r"(\bc\+|\+c\b|with contrast|contrast|\bkm\b|\bcm\b|portal|venous|\bpv\b|arterial|post[- ]?(contrast|gad|gd)|"
+    r"(\bc\+|\+c\b|with contrast|contrast|\bkm\b|portal|venous|\bpv\b|arterial|post[- ]?(contrast|gad|gd)|"
     r"\bgad|\bgd\b|\bce\b|enhanced)",
     re.I,
 )

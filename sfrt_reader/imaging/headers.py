@@ -54,7 +54,7 @@ class Frame:
     orientation is ImageOrientationPatient: row direction then column direction (LPS).
     """
 
-    path: str
+    path: str = field(repr=False)  # folders on clinical media often carry the patient's name
     sop_instance_uid: str
     frame_number: int | None
     rows: int
@@ -91,15 +91,15 @@ class SeriesHeader:
     series_number: int | None
     series_description: str
     frame_of_reference_uid: str
-    patient_id: str
-    patient_name: str
-    patient_birth_date: str
+    patient_id: str = field(repr=False)
+    patient_name: str = field(repr=False)
+    patient_birth_date: str = field(repr=False)
     patient_sex: str
     study_date: str
     study_time: str
     study_description: str
-    accession_number: str
-    institution: str
+    accession_number: str = field(repr=False)
+    institution: str = field(repr=False)
     contrast_agent: str
     samples_per_pixel: int
     bits_allocated: int
@@ -114,11 +114,11 @@ class SeriesHeader:
 class NonImageObject:
     """A non-image DICOM object (SEG, SR, RTSTRUCT, RTPLAN, RTDOSE, PR, KO, PDF...) and what it points at."""
 
-    path: str
+    path: str = field(repr=False)
     kind: str
     sop_class_uid: str
     sop_instance_uid: str
-    header: SeriesHeader
+    header: SeriesHeader = field(repr=False)
     referenced_series: tuple[str, ...] = ()
     referenced_instances: tuple[str, ...] = ()
 
@@ -145,8 +145,8 @@ class NonImageObject:
 class FileHeader:
     """What one file turned out to be: image frames, a non-image object, or a DICOMDIR."""
 
-    path: str
-    header: SeriesHeader | None = None
+    path: str = field(repr=False)
+    header: SeriesHeader | None = field(default=None, repr=False)
     frames: list[Frame] = field(default_factory=list)
     non_image: NonImageObject | None = None
     is_dicomdir: bool = False
