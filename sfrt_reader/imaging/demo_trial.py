@@ -33,7 +33,16 @@ from pydicom.uid import generate_uid
 
 from sfrt_reader import __version__
 from sfrt_reader.imaging.dicom_write import UID_PREFIX, PatientIdentity, SeriesHeader, sop_instance_uid, write_series
-from sfrt_reader.imaging.phantom import LABELS, Grid, PhantomResult, PhantomSpec, Pose, TumourSpec, make_phantom_volume
+from sfrt_reader.imaging.phantom import (
+    LABELS,
+    Grid,
+    PhantomResult,
+    PhantomSpec,
+    Pose,
+    TumourSpec,
+    lattice_vertices,
+    make_phantom_volume,
+)
 
 SCHEMA = "sfrt-reader/demo-truth/1"
 TIMEPOINT_LABELS = ("baseline", "3m", "6m", "9m", "12m")
@@ -435,7 +444,7 @@ def _generate_subject(
         study_uid = _uid(seed, subject.code, label, "study")
         series_uid = _uid(seed, subject.code, label, "series")
         for_uid = _uid(seed, subject.code, label, "frame-of-reference")
-        age_years = (dates[i] - birth).days // 365
+        age_years = dates[i].year - birth.year - ((dates[i].month, dates[i].day) < (birth.month, birth.day))
         ct = visit.modality == "CT"
         manufacturer, model, station = subject.manufacturer if ct else subject.mr_equipment
         header = SeriesHeader(
@@ -561,8 +570,6 @@ def _generate_subject(
 
 
 def _lattice(result: PhantomResult) -> list[tuple[float, float, float]]:
-    from sfrt_reader.imaging.phantom import lattice_vertices
-
     return lattice_vertices(result.spec.tumour)
 
 

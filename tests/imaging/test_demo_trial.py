@@ -190,6 +190,12 @@ def test_identities_are_in_the_headers(trial: Path, truth: dict[str, Any]) -> No
             assert str(ds.ReferringPhysicianName) == ident["referring_physician"]
             assert ds.AccessionNumber == accession
             assert ds.StudyDate == t["study_date"].replace("-", "")
+            born, seen = (
+                date.fromisoformat(f"{ds.PatientBirthDate[:4]}-{ds.PatientBirthDate[4:6]}-{ds.PatientBirthDate[6:]}"),
+                date.fromisoformat(t["study_date"]),
+            )
+            years = seen.year - born.year - (1 if (seen.month, seen.day) < (born.month, born.day) else 0)
+            assert ds.PatientAge == f"{years:03d}Y"
     names = {s["identity"]["patient_name"] for s in truth["subjects"]}
     assert len(names) == 3
 
