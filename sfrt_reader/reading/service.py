@@ -67,6 +67,7 @@ from sfrt_reader.reading.views import (
     ScheduledTimepoint,
     SignatureView,
     StudyIdentity,
+    StudyImages,
     SubjectView,
 )
 from sfrt_reader.trial import Protocol, ProtocolError, TimepointWindowError, assign_timepoint, parse_protocol
@@ -912,6 +913,43 @@ class ReaderSession:
             baseline = self._baseline_study_date(s, read)
             alias = who if who in ("A", "B") else None
             return [self._assessment_view(s, a, baseline, alias) for a in _versions(s, read.id, label)]
+
+        return self.db.read(work)
+
+    def study_images(self, read_id: int) -> list[StudyImages]:
+        """The images of every assigned timepoint of a read's subject, in protocol order, for the viewer.
+
+        A blinded session gets only de-identified copies: an original folder may carry the patient's name in its
+        path and identifiers in its headers, so a study without a de-identified copy is refused here.
+        """
+
+        def work(s: Session) -> list[StudyImages]:
+            read, _who = self._read_for_view(s, read_id)
+            studies = [
+                st
+                for st in s.scalars(select(ImagingStudy).where(ImagingStudy.subject_id == read.subject_id))
+                if st.timepoint_label is not None
+            ]
+            baseline = self._baseline_date(studies)
+            out = []
+            for st in sorted(studies, key=lambda x: (self._order(x.timepoint_label or ""), x.id)):
+                path = st.deidentified_path or (None if self.blinded else st.source_path)
+                if path is None:
+                    raise AccessDeniedError(
+                        f"the {st.timepoint_label} study of {read.subject.pseudonym} has no de-identified copy: a "
+                        "blinded session reads de-identified images only; import it with --deidentify"
+                    )
+                out.append(
+                    StudyImages(
+                        label=st.timepoint_label or "",
+                        day=None if baseline is None or st.study_date is None else (st.study_date - baseline).days,
+                        modality=st.modality,
+                        study_instance_uid=st.study_instance_uid,
+                        path=path,
+                        deidentified=st.deidentified_path is not None,
+                    )
+                )
+            return out
 
         return self.db.read(work)
 
