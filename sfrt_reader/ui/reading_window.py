@@ -225,7 +225,7 @@ class ReadingWindow(MainWindow):
         p.not_evaluable.clicked.connect(lambda: self._set_status("not_evaluable"))
         p.accept_segmentation.clicked.connect(self._accept_segmentation)
         p.discard_segmentation.clicked.connect(self._discard_segmentation)
-        p.new_lesions.activated.connect(self._on_new_lesions)
+        p.new_lesions.currentIndexChanged.connect(self._on_new_lesions)
         p.nodules.clicked.connect(self._on_nodules)
         p.sign_button.clicked.connect(self._sign)
         p.amend_button.clicked.connect(self._amend)
@@ -274,9 +274,10 @@ class ReadingWindow(MainWindow):
         return result
 
     def refresh_read(self) -> None:
-        view = self._call(self.session.view, self.read_id)
-        if view is not None:
-            self.read = view
+        try:
+            self.read = self.session.view(self.read_id)
+        except SfrtError as error:
+            self.show_error(str(error))
         self._refresh_panels()
         self.read_changed.emit()
 
@@ -326,11 +327,13 @@ class ReadingWindow(MainWindow):
                 box.addItem(status.replace("_", " "), status)
             current = a.non_targets.get(les.code, "") if a else ""
             box.setCurrentIndex(max(box.findData(current), 0))
-            box.activated.connect(lambda _i, code=les.code, b=box: self._on_non_target(code, b))
+            box.currentIndexChanged.connect(lambda _i, code=les.code, b=box: self._on_non_target(code, b))
             p.non_target_form.addRow(f"{les.code} ({les.organ})", box)
             p.non_target_boxes[les.code] = box
         if a is not None:
+            p.new_lesions.blockSignals(True)
             p.new_lesions.setCurrentIndex(max(p.new_lesions.findData(a.new_lesions), 0))
+            p.new_lesions.blockSignals(False)
             p.nodules.setChecked(a.new_intratumoral_nodules)
         locked = self.locked
         for widget in (
@@ -566,7 +569,7 @@ class ReadingWindow(MainWindow):
                         else f"only drawings on {self.reading_label}, the timepoint being read, are saved"
                     )
                     item.lesion_id = ""
-                    self.show_status(f"Drawing not saved: {why}")
+                    self.show_error(f"Drawing not saved: {why}")
                     continue
                 item.lesion_id = self.active_lesion
         changed = False
