@@ -113,7 +113,11 @@ class ResponsePanel(QTreeWidget):
         self.setObjectName("responsePanel")
         self.setColumnCount(3)
         self.setHeaderLabels(["Timepoint", "RECIST 1.1", "Choi"])
-        self.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header = self.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         self.setWordWrap(True)
 
     def show_read(self, read: ReadView) -> None:
@@ -130,11 +134,11 @@ class ResponsePanel(QTreeWidget):
                 reasons = entry.get("reasons") or []
                 if reasons:
                     head = QTreeWidgetItem([CRITERIA_NAMES[criterion], "", ""])
+                    item.addChild(head)
                     for reason in reasons:
                         child = QTreeWidgetItem([reason])
                         child.setToolTip(0, reason)
                         head.addChild(child)
-                    item.addChild(head)
             for problem in tp.problems:
                 child = QTreeWidgetItem([f"problem: {problem}"])
                 child.setToolTip(0, problem)
@@ -144,6 +148,7 @@ class ResponsePanel(QTreeWidget):
                 reasons = (results.get(criterion) or {}).get("reasons") or []
                 item.setToolTip(column, "\n".join(reasons))
             self.addTopLevelItem(item)
+            _span(item)
         best = read.results or {}
         row = QTreeWidgetItem(
             [
@@ -163,12 +168,23 @@ class ResponsePanel(QTreeWidget):
             reasons = (best.get(c) or {}).get("reasons") or []
             row.setToolTip(column, "\n".join(reasons))
             for reason in reasons:
-                row.addChild(QTreeWidgetItem([f"{CRITERIA_NAMES[c]}: {reason}"]))
+                child = QTreeWidgetItem([f"{CRITERIA_NAMES[c]}: {reason}"])
+                child.setToolTip(0, reason)
+                row.addChild(child)
         font = row.font(0)
         font.setBold(True)
         for column in range(3):
             row.setFont(column, font)
         self.addTopLevelItem(row)
+        _span(row)
+
+
+def _span(item: QTreeWidgetItem) -> None:
+    """Reasons are sentences: let each child row use the panel's whole width (the item must be in the tree)."""
+    for n in range(item.childCount()):
+        child = item.child(n)
+        child.setFirstColumnSpanned(True)
+        _span(child)
 
 
 class SignDialog(QDialog):

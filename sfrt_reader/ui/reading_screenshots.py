@@ -12,7 +12,9 @@ task), at the ground truth's lesion positions.
 from __future__ import annotations
 
 import json
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,7 @@ from sfrt_reader.ui.login import LoginDialog
 from sfrt_reader.ui.reading_window import ReadingWindow, SegmentTask
 
 SIZE = (1700, 1000)
+ZOOM = 2.0
 READER, PASSWORD = "reader1", "demo-reader1"
 
 
@@ -84,15 +87,24 @@ def render_read(
             _read_timepoint(window, tps[label], first=n == 0)
             if n < len(labels) - 1:
                 _sign(window)
-    last = tps[labels[-1]]["lesions"]["T1"]
+    window.set_linked(False)
     for viewport in window.grid.viewports:
-        if viewport.state.volume is not None and viewport.state.volume.modality == "CT":
+        volume, geometry = viewport.state.volume, viewport.state.geometry
+        if volume is None or geometry is None:
+            continue
+        if volume.modality == "CT":
             viewport.state.apply_preset("1")  # soft tissue
-    window.reading_viewport().state.set_slice(int(last["axial_slice_index"]))
+        t1 = tps[viewport.info.timepoint_label]["lesions"]["T1"]
+        viewport.state.set_slice(int(t1["axial_slice_index"]))  # each timepoint on its measured slice
+        u, v, _ = geometry.index_to_display(volume.lps_to_index(np.asarray(t1["centre_lps"], dtype=float)))
+        viewport.state.set_zoom(ZOOM)
+        viewport.state.set_pan(u - (geometry.width - 1) / 2 + 20, v - (geometry.height - 1) / 2 + 10)
+    window.set_linked(True)
     window.resizeDocks([window.lesion_dock], [330], Qt.Orientation.Horizontal)
     window.resizeDocks([window.response_dock], [420], Qt.Orientation.Horizontal)
     window.resizeDocks([window.table_dock], [200], Qt.Orientation.Vertical)
-    window.response_panel.expandToDepth(0)
+    window.response_panel.expandAll()
+    window.response_dock.raise_()
     app.processEvents()
     window.grab().save(str(out))
     window.close()
@@ -112,7 +124,11 @@ def main(argv: list[str] | None = None) -> int:
     truth = json.loads((demo / "trial" / "ground_truth.json").read_text(encoding="utf-8"))
     app = application()
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-    service = ReadingService(open_database(setup.database))
+    # a copy of the demo database: the scripted reads leave the reader's own demo untouched
+    scratch = Path(tempfile.mkdtemp(prefix="sfrt-shots-"))
+    database = scratch / "demo.sqlite"
+    shutil.copyfile(setup.database, database)
+    service = ReadingService(open_database(database))
     login = LoginDialog(service, login_hint(setup.readers))
     login.select_user(READER)
     login.password.setText(PASSWORD)  # shown as dots
@@ -123,11 +139,18 @@ def main(argv: list[str] | None = None) -> int:
     home = WorklistWindow(service.login(READER, PASSWORD))
     home.resize(900, 520)
     home.show()
-    render_read(app, home, truth, "demo-01", ["baseline", "3m", "6m"], out / "reading-ct.png")
-    render_read(app, home, truth, "demo-03", ["baseline", "3m"], out / "reading-mr.png")
+    subjects = {s["subject"]: s for s in truth["subjects"]}
+    ct = "demo-01" if "demo-01" in subjects else sorted(subjects)[0]
+    render_read(app, home, truth, ct, ["baseline", "3m", "6m"], out / "reading-ct.png")
+    with_mr = [code for code, s in sorted(subjects.items()) if "MR" in s["modalities"]]
+    if with_mr:  # a demo generated for fewer subjects may have no MR subject
+        render_read(app, home, truth, with_mr[0], ["baseline", "3m"], out / "reading-mr.png")
     home.worklist.refresh()
     app.processEvents()
     home.grab().save(str(out / "worklist.png"))
+    home.close()
+    service.db.close()
+    shutil.rmtree(scratch, ignore_errors=True)
     return 0
 
 

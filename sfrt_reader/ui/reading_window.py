@@ -209,6 +209,9 @@ class ReadingWindow(MainWindow):
         self.table_dock = self.add_panel(self.lesion_table, "Lesion table", Qt.DockWidgetArea.BottomDockWidgetArea)
         self.response_panel = ResponsePanel()
         self.response_dock = self.add_panel(self.response_panel, "Responses", Qt.DockWidgetArea.RightDockWidgetArea)
+        # the lesion table lists the measured values; the drawings list stays one tab away
+        self.tabifyDockWidget(self.measurements_dock, self.response_dock)
+        self.response_dock.raise_()
         self.worklist_action = self._action("open", "Back to the worklist")
         self.worklist_action.triggered.connect(self.back_to_worklist)
         self.toolbar.insertAction(self.open_action, self.worklist_action)
@@ -229,7 +232,6 @@ class ReadingWindow(MainWindow):
         p.nodules.clicked.connect(self._on_nodules)
         p.sign_button.clicked.connect(self._sign)
         p.amend_button.clicked.connect(self._amend)
-        self.undo_stack.indexChanged.connect(lambda _i: self.sync_measurements())
         self.grid.seed_picked.connect(self._on_seed)
 
         # Load every timepoint in the background; the first one not yet signed is the one read.
@@ -252,6 +254,11 @@ class ReadingWindow(MainWindow):
             first = next((n for n, st in enumerate(self.images) if st.label == label), first)
         p.timepoint.setCurrentIndex(max(first, 0))
         self._on_timepoint_chosen(p.timepoint.currentIndex())
+
+    def _on_undo_index(self, index: int) -> None:
+        super()._on_undo_index(index)
+        if hasattr(self, "panel"):
+            self.sync_measurements()
 
     # ------------------------------------------------------------------------------------------- state
     def assessment(self, label: str | None = None) -> AssessmentView | None:
