@@ -3,6 +3,7 @@ to dcmread for everything it does not handle; records print no identifiers."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import pydicom
@@ -93,3 +94,18 @@ def test_records_print_no_identifiers(tmp_path: Path) -> None:
     for text in texts:
         for ident in (PATIENT_NAME, "Testperson", PATIENT_ID, BIRTH_DATE, ACCESSION, INSTITUTION):
             assert ident not in text, text
+
+
+@pytest.mark.parametrize(
+    ("date", "time", "expected"),
+    [
+        ("20260105", "101732.123", datetime(2026, 1, 5, 10, 17, 32)),
+        ("20260105", "10:17", datetime(2026, 1, 5, 10, 17)),
+        ("20260105", "", datetime(2026, 1, 5)),
+        ("20261305", "", None),
+        ("2026", "", None),
+        ("", "", None),
+    ],
+)
+def test_parse_datetime(date: str, time: str, expected: datetime | None) -> None:
+    assert headers.parse_datetime(date, time) == expected

@@ -7,8 +7,6 @@ import math
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 
-pytest.importorskip("sfrt_reader.measurement.lines")
-
 from sfrt_reader.imaging.phantom import make_phantom_volume
 from sfrt_reader.ui.state import ViewportState
 from sfrt_reader.ui.state.tools import Tool

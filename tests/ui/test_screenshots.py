@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from PySide6.QtGui import QImage
-
-pytest.importorskip("sfrt_reader.measurement.lines")
 
 from sfrt_reader.ui import screenshots
 
