@@ -934,6 +934,11 @@ class ReaderSession:
             out = []
             for st in sorted(studies, key=lambda x: (self._order(x.timepoint_label or ""), x.id)):
                 path = st.deidentified_path or (None if self.blinded else st.source_path)
+                if path is None and not self.blinded:
+                    raise WorkflowError(
+                        f"no image folder was recorded for the {st.timepoint_label} study of "
+                        f"{read.subject.pseudonym}: import it with `sfrt-reader import`"
+                    )
                 if path is None:
                     raise AccessDeniedError(
                         f"the {st.timepoint_label} study of {read.subject.pseudonym} has no de-identified copy: a "
