@@ -201,6 +201,7 @@ class ReadingWindow(MainWindow):
         self.segmentations: dict[tuple[str, str], dict[str, Any]] = {}
         self.proposal: tuple[str, str, Any] | None = None
         self.segment_tasks: list[SegmentTask] = []
+        self._started_segmentations: list[SegmentTask] = []
         self._restoring = False
 
         self.panel = LesionPanel()
@@ -642,9 +643,11 @@ class ReadingWindow(MainWindow):
         task.signals.done.connect(self._on_segmented)
         task.signals.failed.connect(self._on_segment_failed)
         self.segment_tasks.append(task)
+        self._started_segmentations.append(task)  # kept alive until the thread ends, even when cancelled
         self.progress.setRange(0, 0)
         self.progress.setFormat("Segmenting…")
         self.progress.show()
+        self.cancel_button.show()
         self.viewport_busy(True)
         self.pool.start(task)
         self.show_status(f"Segmenting {self.active_lesion}…")
@@ -675,7 +678,8 @@ class ReadingWindow(MainWindow):
 
     def _on_segment_failed(self, task: SegmentTask, message: str) -> None:
         self._segment_finished(task)
-        self.show_error(message)
+        if not task.cancelled.is_set():
+            self.show_error(message)
 
     def _accept_segmentation(self) -> None:
         if self.proposal is None:
@@ -727,7 +731,10 @@ class ReadingWindow(MainWindow):
             self.show_status(f"{self.reading_label}: amendment opened")
         self.refresh_read()
 
-    def closeEvent(self, event: Any) -> None:
-        for task in self.segment_tasks:
+    def cancel_loading(self) -> None:
+        """Cancel: stops the loads and drops a segmentation still running (its result is ignored)."""
+        super().cancel_loading()
+        for task in list(getattr(self, "segment_tasks", [])):
             task.cancelled.set()
-        super().closeEvent(event)
+            self._segment_finished(task)
+            self.show_status("Segmentation cancelled")

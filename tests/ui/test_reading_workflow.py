@@ -197,3 +197,23 @@ def test_errors_appear_as_messages_in_the_window(qtbot, local) -> None:  # type:
     sign(qtbot, window, "not-the-password")
     qtbot.waitUntil(lambda: "wrong password" in window.banner.label.text(), timeout=10_000)
     assert session.view(window.read_id).timepoints[0].status == "draft"
+
+
+def test_cancel_drops_a_running_segmentation(qtbot, local) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import Qt
+
+    from tests.ui.reading_helpers import click_tool, go_to_slice, widget_point
+
+    window, session, truth = local
+    add_lesion(qtbot, window, "target", "thigh")
+    t1 = _truth_t1(truth, "baseline")
+    viewport = window.reading_viewport()
+    go_to_slice(qtbot, viewport, int(t1["axial_slice_index"]))
+    click_tool(qtbot, window, Tool.SEGMENT)
+    qtbot.mouseClick(viewport.viewport(), Qt.MouseButton.LeftButton, pos=widget_point(viewport, t1["centroid_lps"]))
+    assert window.cancel_button.isVisible() and window.segment_tasks  # still running
+    click_button(qtbot, window.cancel_button)
+    qtbot.waitUntil(lambda: window.pool.activeThreadCount() == 0, timeout=120_000)
+    qtbot.wait(50)
+    assert window.proposal is None and window.segment_tasks == []
+    assert session.view(window.read_id).timepoints[0].measurements == ()
