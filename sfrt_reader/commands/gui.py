@@ -1,4 +1,5 @@
-"""`sfrt-reader gui`: open the reading workstation, optionally with DICOM folders loaded as timepoints."""
+"""`sfrt-reader gui`: the reading workstation on a read database (log-in, worklist, reading), or, with `--open`,
+a plain viewer of DICOM folders without a database."""
 
 from __future__ import annotations
 
@@ -10,10 +11,30 @@ from pathlib import Path
 from sfrt_reader.errors import SfrtError
 
 NAME = "gui"
-HELP = "open the reading workstation (each --open folder or file is one timepoint, baseline first)"
+HELP = "open the reading workstation on a read database (or, with --open, view DICOM folders without one)"
+
+
+def add_display_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options shared with `sfrt-reader demo`: layout, screenshot, log-in without the dialog (scripts)."""
+    parser.add_argument("--layout", choices=["1x2", "1x3", "2x2"], help="viewer layout (default: the last one used)")
+    parser.add_argument(
+        "--screenshot",
+        metavar="PNG",
+        type=Path,
+        help="save a picture of the window once everything has loaded, then exit",
+    )
+    parser.add_argument("--user", metavar="USERNAME", help="log in as this reader (the dialog asks otherwise)")
+    parser.add_argument(
+        "--password-stdin", action="store_true", help="read the --user password from standard input (scripts)"
+    )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--db",
+        metavar="PATH_OR_URL",
+        help="read database (SQLite file or postgresql:// URL; default: the per-user file); ignored with --open",
+    )
     parser.add_argument(
         "--open",
         dest="paths",
@@ -22,25 +43,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=[],
         help="DICOM folder or file of one timepoint; repeat for several (ordered by acquisition date when known)",
     )
-    parser.add_argument("--layout", choices=["1x2", "1x3", "2x2"], help="viewer layout (default: the last one used)")
     parser.add_argument(
         "--blinded",
         action="store_true",
-        help="blinded display: no patient identity, no calendar dates, day numbers only",
+        help="with --open: blinded display, no patient identity, no calendar dates, day numbers only",
     )
-    parser.add_argument(
-        "--screenshot",
-        metavar="PNG",
-        type=Path,
-        help="save a picture of the window once every folder has loaded (or failed), then exit",
-    )
+    add_display_arguments(parser)
 
 
 class NoScreenError(SfrtError):
     """There is no display to open a window on."""
 
 
-def _check_screen() -> None:
+def check_screen() -> None:
     """Refuse early, with a sentence instead of Qt's abort, when Linux has no display and no platform was chosen."""
     if sys.platform.startswith("linux") and not (
         os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("QT_QPA_PLATFORM")
@@ -57,7 +72,21 @@ def run(args: argparse.Namespace) -> int:
             raise SfrtError(f"{path}: no such file or folder; give a DICOM folder or file to --open")
     if args.screenshot is not None and not args.screenshot.parent.exists():
         raise SfrtError(f"{args.screenshot.parent}: folder does not exist; cannot save the screenshot there")
-    _check_screen()
+    check_screen()
+    if not args.paths:
+        from sfrt_reader.reading.database import database_url
+        from sfrt_reader.ui.app import run_reading_workstation
+
+        password = sys.stdin.readline().rstrip("\r\n") if args.password_stdin else None
+        return int(
+            run_reading_workstation(
+                database_url(args.db),
+                layout=args.layout,
+                screenshot=args.screenshot,
+                username=args.user,
+                password=password,
+            )
+        )
     from sfrt_reader.ui.app import run_workstation
 
     return int(

@@ -76,6 +76,7 @@ from sfrt_reader.reading.views import (
     StudyIdentity,
     StudyImages,
     SubjectView,
+    TimepointImages,
 )
 from sfrt_reader.trial import Protocol, ProtocolError
 
@@ -301,6 +302,52 @@ class ReaderSession:
                 else:
                     folder, uid = st.source_path, st.study_instance_uid
                 out[a.label] = StudyImages(a.label, uid, folder)
+            return out
+
+        return self.db.read(work)
+
+    def timepoint_images(self, read_id: int) -> list[TimepointImages]:
+        """The images of every assigned timepoint of a read's subject, in protocol order, for the viewer.
+
+        A blinded session gets only de-identified copies: an original folder may carry the patient's name in its
+        path and identifiers in its headers, so a study without a de-identified copy is refused here. The Study
+        Instance UID given with a copy is the remapped one that the copy's files carry.
+        """
+        from sfrt_reader.imaging.deidentify import remap_uid
+
+        def work(s: Session) -> list[TimepointImages]:
+            read, _who = self._read_for_view(s, read_id)
+            studies = [
+                st
+                for st in s.scalars(select(ImagingStudy).where(ImagingStudy.subject_id == read.subject_id))
+                if st.timepoint_label is not None
+            ]
+            baseline = self._baseline_date(studies)
+            out = []
+            for st in sorted(studies, key=lambda x: (self._order(x.timepoint_label or ""), x.id)):
+                path = st.deidentified_path or (None if self.blinded else st.source_path)
+                if path is None and not self.blinded:
+                    raise WorkflowError(
+                        f"no image folder was recorded for the {st.timepoint_label} study of "
+                        f"{read.subject.pseudonym}: import it with `sfrt-reader import`"
+                    )
+                if path is None:
+                    raise AccessDeniedError(
+                        f"the {st.timepoint_label} study of {read.subject.pseudonym} has no de-identified copy: a "
+                        "blinded session reads de-identified images only; import it with --deidentify"
+                    )
+                copy = st.deidentified_path is not None
+                uid = remap_uid(st.study_instance_uid, read.subject.uid_secret) if copy else st.study_instance_uid
+                out.append(
+                    TimepointImages(
+                        label=st.timepoint_label or "",
+                        day=None if baseline is None or st.study_date is None else (st.study_date - baseline).days,
+                        modality=st.modality,
+                        study_instance_uid=uid,
+                        path=path,
+                        deidentified=copy,
+                    )
+                )
             return out
 
         return self.db.read(work)

@@ -8,7 +8,7 @@ for and a blinded session cannot (the session refuses before touching the identi
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -122,6 +122,23 @@ class AdjudicationView(_View):
     read_b: int
     chosen: str | None  # "A" or "B"
     rationale: str | None
+
+
+@dataclass(frozen=True)
+class TimepointImages(_View):
+    """Where the images of one assigned timepoint of a read's subject are, for the viewer to load.
+
+    `path` is the de-identified copy when import wrote one, else the imported folder; it may hold other studies,
+    so the viewer loads the series of `study_instance_uid` only. The path is kept out of the repr: clinical
+    folders are often named after the patient.
+    """
+
+    label: str
+    day: int | None
+    modality: str | None
+    study_instance_uid: str
+    path: str = field(repr=False)
+    deidentified: bool
 
 
 @dataclass(frozen=True)

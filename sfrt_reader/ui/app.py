@@ -6,9 +6,13 @@ import sys
 from pathlib import Path
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
 
+from sfrt_reader.errors import SfrtError
+from sfrt_reader.reading.service import ReaderSession
+from sfrt_reader.ui.login import LoginDialog, WorklistWidget
 from sfrt_reader.ui.main_window import MainWindow
+from sfrt_reader.ui.reading_window import ReadingWindow
 from sfrt_reader.ui.state.hanging import Layout
 from sfrt_reader.ui.theme import apply_theme
 
@@ -59,4 +63,75 @@ def run_workstation(
         QTimer.singleShot(0, capture_when_done)
         app.exec()
         return status["code"]
+    return int(app.exec())
+
+
+class WorklistWindow(QMainWindow):
+    """The reader's home: the worklist; a double-click opens the subject's read in a reading window."""
+
+    def __init__(self, session: ReaderSession, layout: str | None = None) -> None:
+        super().__init__()
+        self.session = session
+        self.layout_choice = layout
+        mode = "blinded central review" if session.blinded else "local reading"
+        self.setWindowTitle(f"sfrt-reader — worklist — {session.username} ({mode})")
+        self.worklist = WorklistWidget(session)
+        self.setCentralWidget(self.worklist)
+        self.worklist.open_requested.connect(self.open_read)
+        self.reading: ReadingWindow | None = None
+        self.error = QLabel()
+        self.error.setStyleSheet("color: #ff9b9b;")
+        self.statusBar().addWidget(self.error, 1)
+
+    def open_read(self, pseudonym: str, label: str = "") -> ReadingWindow | None:
+        if self.reading is not None:
+            self.reading.close()
+        try:
+            window = ReadingWindow(self.session, pseudonym, label)
+        except SfrtError as error:
+            self.error.setText(str(error))
+            return None
+        self.error.setText("")
+        if self.layout_choice:
+            window.set_layout(Layout.parse(self.layout_choice))
+        window.back_to_worklist.connect(window.close)
+        window.read_changed.connect(self.worklist.refresh)
+        window.resize(1600, 950)
+        window.show()
+        self.reading = window
+        return window
+
+
+def run_reading_workstation(
+    database: str,
+    login_hint: str | None = None,
+    layout: str | None = None,
+    screenshot: Path | None = None,
+    username: str | None = None,
+    password: str | None = None,
+) -> int:
+    """Log in on a read database and open the worklist (or, with `screenshot`, save its picture and exit)."""
+    from sfrt_reader.reading import ReadingService, open_database
+
+    service = ReadingService(open_database(database))
+    protocol_check = service.paradigm  # a database without a trial stops here with its message
+    del protocol_check
+    app = application()
+    if username is not None and password is not None:
+        session = service.login(username, password)
+    else:
+        dialog = LoginDialog(service, login_hint)
+        if username:
+            dialog.select_user(username)
+        if dialog.exec() != LoginDialog.DialogCode.Accepted or dialog.session is None:
+            return 0
+        session = dialog.session
+    window = WorklistWindow(session, layout)
+    window.resize(900, 600)
+    window.show()
+    if screenshot is not None:
+        app.processEvents()
+        code = 0 if window.grab().save(str(screenshot)) else 2
+        window.close()
+        return code
     return int(app.exec())

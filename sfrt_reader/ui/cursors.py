@@ -34,6 +34,9 @@ def _crosshair_with(symbol: str) -> QPixmap:
             painter.drawEllipse(box)
         elif symbol == "freehand":
             painter.drawArc(box, 30 * 16, 300 * 16)
+        elif symbol == "segment":
+            painter.drawEllipse(box)
+            painter.drawPoint(box.center())
     painter.end()
     return pixmap
 

@@ -37,6 +37,7 @@ class ViewerGrid(QWidget):
     active_changed = Signal(object)
     message = Signal(str)
     cursor_info = Signal(str)
+    seed_picked = Signal(object, object)  # viewport, LPS: a click of the Segment tool
 
     def __init__(self, parent: QWidget | None = None, undo_stack: QUndoStack | None = None) -> None:
         super().__init__(parent)
@@ -121,6 +122,7 @@ class ViewerGrid(QWidget):
             viewport.point_picked.connect(self._on_point_picked)
             viewport.message.connect(self.message)
             viewport.cursor_info.connect(self.cursor_info)
+            viewport.seed_picked.connect(self.seed_picked)
             self._layout.addWidget(viewport, cell.row, cell.column)
             self.viewports.append(viewport)
             self.link.add(viewport.state)

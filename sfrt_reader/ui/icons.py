@@ -152,6 +152,16 @@ def _delete(p: QPainter) -> None:
     p.drawLine(QPointF(13.5, 10), QPointF(13.5, 17))
 
 
+def _segment(p: QPainter) -> None:
+    path = QPainterPath(QPointF(12, 4))
+    path.cubicTo(QPointF(20, 4), QPointF(21, 13), QPointF(17, 17))
+    path.cubicTo(QPointF(13, 21), QPointF(5, 20), QPointF(4, 13))
+    path.cubicTo(QPointF(3, 7), QPointF(7, 4), QPointF(12, 4))
+    p.drawPath(path)
+    p.setPen(QPen(ACCENT, 1.6))
+    p.drawEllipse(QPointF(12, 12), 1.8, 1.8)
+
+
 def _text_icon(text: str) -> Callable[[QPainter], None]:
     def draw(p: QPainter) -> None:
         p.setFont(QFont("DejaVu Sans", 7, QFont.Weight.Bold))
@@ -170,6 +180,7 @@ _DRAWINGS: dict[str, Callable[[QPainter], None]] = {
     "bidimensional": _bidimensional,
     "ellipse": _ellipse,
     "freehand": _freehand,
+    "segment": _segment,
     "layout-1x2": _grid(1, 2),
     "layout-1x3": _grid(1, 3),
     "layout-2x2": _grid(2, 2),

@@ -114,10 +114,14 @@ class MainWindow(QMainWindow):
         self.measurements_dock = self.add_panel(
             self.measurements_panel, "Measurements", Qt.DockWidgetArea.RightDockWidgetArea
         )
-        self.undo_stack.indexChanged.connect(lambda _index: self.measurements_panel.refresh())
+        # a bound method, not a lambda: Qt drops the connection when the window is destroyed
+        self.undo_stack.indexChanged.connect(self._on_undo_index)
         self.grid.message.connect(self.show_status)
         self.grid.cursor_info.connect(self.cursor_label.setText)
         self._restore_settings()
+
+    def _on_undo_index(self, _index: int) -> None:
+        self.measurements_panel.refresh()
 
     # ------------------------------------------------------------------------------------------- toolbar
     def _action(

@@ -87,6 +87,7 @@ class SliceViewport(QGraphicsView):
     message = Signal(str)
     measurements_changed = Signal()
     cursor_info = Signal(str)
+    seed_picked = Signal(object, object)  # viewport, LPS of a click with the Segment tool
 
     def __init__(
         self,
@@ -359,6 +360,12 @@ class SliceViewport(QGraphicsView):
             return
         if button == Qt.MouseButton.LeftButton and self.tool == Tool.POINTER:
             super().mousePressEvent(event)
+            return
+        if button == Qt.MouseButton.LeftButton and self.tool == Tool.SEGMENT:
+            lps = self.lps_at(pos)
+            if lps is not None:
+                self.seed_picked.emit(self, lps)
+            event.accept()
             return
         self._drag_button = button
         self._last_pos = pos

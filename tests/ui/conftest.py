@@ -38,3 +38,13 @@ def show(qtbot):  # type: ignore[no-untyped-def]
         return widget
 
     return _show
+
+
+@pytest.fixture(scope="session")
+def demo_images(tmp_path_factory):  # type: ignore[no-untyped-def]
+    """The demo images of one subject, generated once per test session (shared, read-only)."""
+    from tests.ui.reading_helpers import generate_images
+
+    out = tmp_path_factory.mktemp("demo-images")
+    generate_images(out)
+    return out

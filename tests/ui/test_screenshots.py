@@ -21,3 +21,21 @@ def test_screenshots_render_with_all_drawings(tmp_path: Path, qapp) -> None:  # 
         ]
         assert sum(v < 60 for v in grey) > 0.5 * len(grey)
         assert max(grey) > 200
+
+
+def test_reading_screenshots_from_the_demo_database(tmp_path: Path, demo_images: Path, qapp) -> None:  # type: ignore[no-untyped-def]
+    from sfrt_reader.ui import reading_screenshots
+
+    demo = tmp_path / "demo"
+    demo.mkdir()
+    (demo / "trial").symlink_to(demo_images, target_is_directory=True)
+    assert reading_screenshots.main([str(demo), str(tmp_path / "shots")]) == 0
+    shot = QImage(str(tmp_path / "shots" / "reading-ct.png"))
+    assert (shot.width(), shot.height()) == reading_screenshots.SIZE
+    for name in ("login.png", "worklist.png"):
+        assert QImage(str(tmp_path / "shots" / name)).width() > 300
+    # the scripted read was made on a copy: the demo database itself still has no read
+    from sfrt_reader.reading import ReadingService, open_database
+
+    service = ReadingService(open_database(demo / "demo-central.sqlite"))
+    assert service.list_reads() == []

@@ -20,6 +20,7 @@ class Tool(Enum):
     BIDIMENSIONAL = ("Bidimensional", "B", "drag the long axis, then drag the short axis across it")
     ELLIPSE = ("Ellipse", "E", "drag a box: ellipse region with mean, SD and area")
     FREEHAND = ("Freehand", "F", "draw an outline: closed region with mean, SD and area")
+    SEGMENT = ("Segment lesion", "G", "click inside the tumour: one-click 3-D segmentation of the active lesion")
 
     @property
     def label(self) -> str:

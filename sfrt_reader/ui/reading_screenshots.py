@@ -1,0 +1,158 @@
+"""Screenshots of the reading workstation on the demo read database: login, worklist, a CT read and an MR read.
+
+    PYTHONPATH=. QT_QPA_PLATFORM=offscreen python -m sfrt_reader.ui.reading_screenshots DEMO_DIR docs/screenshots
+
+DEMO_DIR is the folder of `sfrt-reader demo --data DEMO_DIR` (generated and imported on first use). A blinded
+central reader reads demo-01 (CT) to 6 months and demo-03 (CT baseline, MR follow-ups) to 3 months: the target by
+one-click segmentation accepted and a longest diameter drawn, the inguinal node as a non-target, each timepoint
+signed. The drawings go through the same controller slots as the mouse (`SliceViewport.draw_lps`, the segmentation
+task), at the ground truth's lesion positions.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QApplication
+
+from sfrt_reader.ui.app import WorklistWindow, application
+from sfrt_reader.ui.login import LoginDialog
+from sfrt_reader.ui.reading_window import ReadingWindow, SegmentTask
+
+SIZE = (1700, 1000)
+ZOOM = 2.0
+READER, PASSWORD = "reader1", "demo-reader1"
+
+
+def _wait(app: QApplication, window: ReadingWindow) -> None:
+    import time
+
+    deadline = time.monotonic() + 600
+    while (window.tasks or len(window.volume_of) < len(window.images)) and time.monotonic() < deadline:
+        app.processEvents()
+        time.sleep(0.02)
+    app.processEvents()
+
+
+def _read_timepoint(window: ReadingWindow, truth_tp: dict[str, Any], first: bool) -> None:
+    lesions = truth_tp["lesions"]
+    if first:
+        window.panel.organ.setText("thigh")
+        window._add_lesion()
+    window.active_lesion = "T1"
+    viewport = window.reading_viewport()
+    t1 = lesions["T1"]
+    viewport.state.set_slice(int(t1["axial_slice_index"]))
+    task = SegmentTask(viewport.state.volume, np.asarray(t1["centroid_lps"]), window.reading_label, "T1")
+    task.signals.done.connect(window._on_segmented)
+    task.signals.failed.connect(window._on_segment_failed)
+    window.segment_tasks.append(task)
+    task.run()
+    window._accept_segmentation()
+    viewport.draw_lps("length", t1["longest_axial_line_lps"])
+    if "NT1" in lesions:
+        if first:
+            window.panel.role.setCurrentIndex(window.panel.role.findData("non-target"))
+            window.panel.organ.setText("inguinal lymph node")
+            window.panel.nodal.setChecked(True)
+            window._add_lesion()
+        box = window.panel.non_target_boxes["NT1"]
+        box.setCurrentIndex(box.findData("present"))
+
+
+def _sign(window: ReadingWindow) -> None:
+    window._call(window.session.sign, window.read_id, window.reading_label, PASSWORD)
+    window.refresh_read()
+
+
+def render_read(
+    app: QApplication, home: WorklistWindow, truth: dict[str, Any], subject: str, labels: list[str], out: Path
+) -> None:
+    window = home.open_read(subject)
+    assert window is not None
+    window.resize(*SIZE)
+    _wait(app, window)
+    tps = {tp["label"]: tp for tp in next(s for s in truth["subjects"] if s["subject"] == subject)["timepoints"]}
+    for n, label in enumerate(labels):
+        index = window.panel.timepoint.findData(label)
+        window.panel.timepoint.setCurrentIndex(index)
+        if window.assessment(label) is None or window.assessment(label).status == "draft":  # type: ignore[union-attr]
+            _read_timepoint(window, tps[label], first=n == 0)
+            if n < len(labels) - 1:
+                _sign(window)
+    window.set_linked(False)
+    for viewport in window.grid.viewports:
+        volume, geometry = viewport.state.volume, viewport.state.geometry
+        if volume is None or geometry is None:
+            continue
+        if volume.modality == "CT":
+            viewport.state.apply_preset("1")  # soft tissue
+        t1 = tps[viewport.info.timepoint_label]["lesions"]["T1"]
+        viewport.state.set_slice(int(t1["axial_slice_index"]))  # each timepoint on its measured slice
+        u, v, _ = geometry.index_to_display(volume.lps_to_index(np.asarray(t1["centre_lps"], dtype=float)))
+        viewport.state.set_zoom(ZOOM)
+        viewport.state.set_pan(u - (geometry.width - 1) / 2 + 20, v - (geometry.height - 1) / 2 + 10)
+    window.set_linked(True)
+    window.resizeDocks([window.lesion_dock], [330], Qt.Orientation.Horizontal)
+    window.resizeDocks([window.response_dock], [420], Qt.Orientation.Horizontal)
+    window.resizeDocks([window.table_dock], [200], Qt.Orientation.Vertical)
+    window.response_panel.expandAll()
+    window.response_dock.raise_()
+    app.processEvents()
+    window.grab().save(str(out))
+    window.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 2:
+        print("usage: python -m sfrt_reader.ui.reading_screenshots DEMO_DIR OUT_DIR", file=sys.stderr)
+        return 2
+    from sfrt_reader.commands.demo import login_hint, prepare_demo
+    from sfrt_reader.reading import ReadingService, open_database
+
+    demo, out = Path(args[0]), Path(args[1])
+    out.mkdir(parents=True, exist_ok=True)
+    setup = prepare_demo(demo, "central", quiet=True)
+    truth = json.loads((demo / "trial" / "ground_truth.json").read_text(encoding="utf-8"))
+    app = application()
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    # a copy of the demo database: the scripted reads leave the reader's own demo untouched
+    scratch = Path(tempfile.mkdtemp(prefix="sfrt-shots-"))
+    database = scratch / "demo.sqlite"
+    shutil.copyfile(setup.database, database)
+    service = ReadingService(open_database(database))
+    login = LoginDialog(service, login_hint(setup.readers))
+    login.select_user(READER)
+    login.password.setText(PASSWORD)  # shown as dots
+    login.show()
+    app.processEvents()
+    login.grab().save(str(out / "login.png"))
+    login.close()
+    home = WorklistWindow(service.login(READER, PASSWORD))
+    home.resize(900, 520)
+    home.show()
+    subjects = {s["subject"]: s for s in truth["subjects"]}
+    ct = "demo-01" if "demo-01" in subjects else sorted(subjects)[0]
+    render_read(app, home, truth, ct, ["baseline", "3m", "6m"], out / "reading-ct.png")
+    with_mr = [code for code, s in sorted(subjects.items()) if "MR" in s["modalities"]]
+    if with_mr:  # a demo generated for fewer subjects may have no MR subject
+        render_read(app, home, truth, with_mr[0], ["baseline", "3m"], out / "reading-mr.png")
+    home.worklist.refresh()
+    app.processEvents()
+    home.grab().save(str(out / "worklist.png"))
+    home.close()
+    service.db.close()
+    shutil.rmtree(scratch, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

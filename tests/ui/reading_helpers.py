@@ -1,0 +1,133 @@
+"""Driving the reading window through its widgets: keys, mouse clicks and drags on viewports and panels."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QPoint, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QLineEdit, QPlainTextEdit, QPushButton
+
+from sfrt_reader.ui.reading_window import ReadingWindow
+from sfrt_reader.ui.state.tools import Tool
+
+DEMO_SUBJECT = "demo-02"
+
+
+def generate_images(out: Path) -> None:
+    """One demo subject at 256 x 256: the one-click segmentation needs the 1.5 mm pixels (at 3 mm it finds only
+    part of the tumour), and one subject keeps the generation short."""
+    from sfrt_reader.imaging.demo_trial import generate_demo_trial
+
+    out.mkdir(parents=True, exist_ok=True)
+    generate_demo_trial(out, size=256, subjects=(DEMO_SUBJECT,))
+
+
+def make_demo(root: Path, images: Path, paradigm: str) -> tuple[Path, dict[str, Any]]:
+    """A demo database (via `sfrt-reader demo`'s set-up) on shared demo images; returns it and the ground truth."""
+    from sfrt_reader.commands.demo import prepare_demo
+
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "trial").symlink_to(images, target_is_directory=True)
+    setup = prepare_demo(root, paradigm, 256, quiet=True)
+    truth = json.loads((images / "ground_truth.json").read_text())
+    return setup.database, truth
+
+
+def wait_loaded(qtbot: Any, window: ReadingWindow) -> None:
+    qtbot.waitUntil(lambda: not window.tasks and len(window.volume_of) == len(window.images), timeout=120_000)
+
+
+def click_tool(qtbot: Any, window: ReadingWindow, tool: Tool) -> None:
+    button = window.toolbar.widgetForAction(window.tool_actions[tool])
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert window.grid.tool == tool
+
+
+def go_to_slice(qtbot: Any, viewport: Any, k: int) -> None:
+    """Arrow keys until the viewport shows slice k (whichever way the keys run)."""
+    for _ in range(400):
+        now = viewport.state.slice_index
+        if now == k:
+            return
+        qtbot.keyClick(viewport, Qt.Key.Key_Down)
+        if viewport.state.slice_index == now or abs(viewport.state.slice_index - k) > abs(now - k):
+            qtbot.keyClick(viewport, Qt.Key.Key_Up)
+            qtbot.keyClick(viewport, Qt.Key.Key_Up)
+    assert viewport.state.slice_index == k
+
+
+def widget_point(viewport: Any, lps: Any) -> QPoint:
+    """The viewport pixel over a patient point (for the test to aim its mouse, like a reader's eye)."""
+    volume = viewport.state.volume
+    ijk = volume.lps_to_index(np.asarray(lps, dtype=float).reshape(1, 3))[0]
+    u, v, _k = viewport.state.geometry.index_to_display(ijk)
+    return viewport.mapFromScene(viewport.display_to_scene(u, v))
+
+
+def drag(qtbot: Any, viewport: Any, a: QPoint, b: QPoint) -> None:
+    target = viewport.viewport()
+    qtbot.mousePress(target, Qt.MouseButton.LeftButton, pos=a)
+    qtbot.mouseMove(target, QPoint((a.x() + b.x()) // 2, (a.y() + b.y()) // 2))
+    qtbot.mouseMove(target, b)
+    qtbot.mouseRelease(target, Qt.MouseButton.LeftButton, pos=b)
+
+
+def click_button(qtbot: Any, button: QPushButton) -> None:
+    assert button.isEnabled(), button.text()
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def answer_dialog(qtbot: Any, text: str, ok: bool = True) -> None:
+    """When the next modal dialog opens: type `text` in its field and press its OK (or Cancel) button."""
+
+    def fill() -> None:
+        dialog = QApplication.activeModalWidget()
+        if dialog is None:
+            QTimer.singleShot(20, fill)
+            return
+        field = dialog.findChild(QLineEdit) or dialog.findChild(QPlainTextEdit)
+        assert field is not None
+        qtbot.keyClicks(field, text)
+        buttons = [
+            b for b in dialog.findChildren(QPushButton) if b.text() in (("Sign", "Amend") if ok else ("Cancel",))
+        ]
+        qtbot.mouseClick(buttons[0], Qt.MouseButton.LeftButton)
+
+    QTimer.singleShot(20, fill)
+
+
+def add_lesion(qtbot: Any, window: ReadingWindow, role: str, organ: str, nodal: bool = False) -> None:
+    p = window.panel
+    p.role.setCurrentIndex(p.role.findData(role))
+    p.organ.clear()
+    qtbot.keyClicks(p.organ, organ)
+    if nodal != p.nodal.isChecked():
+        qtbot.mouseClick(p.nodal, Qt.MouseButton.LeftButton)
+    click_button(qtbot, p.add_button)
+
+
+def segment_and_accept(qtbot: Any, window: ReadingWindow, lesion_truth: dict[str, Any]) -> None:
+    viewport = window.reading_viewport()
+    go_to_slice(qtbot, viewport, int(lesion_truth["axial_slice_index"]))
+    click_tool(qtbot, window, Tool.SEGMENT)
+    seed = np.asarray(lesion_truth["centroid_lps"], dtype=float)
+    qtbot.mouseClick(viewport.viewport(), Qt.MouseButton.LeftButton, pos=widget_point(viewport, seed))
+    qtbot.waitUntil(lambda: window.proposal is not None or bool(window.errors), timeout=120_000)
+    assert window.proposal is not None, window.errors
+    click_button(qtbot, window.panel.accept_segmentation)
+
+
+def draw_truth_length(qtbot: Any, window: ReadingWindow, lesion_truth: dict[str, Any]) -> None:
+    viewport = window.reading_viewport()
+    go_to_slice(qtbot, viewport, int(lesion_truth["axial_slice_index"]))
+    click_tool(qtbot, window, Tool.LENGTH)
+    a, b = lesion_truth["longest_axial_line_lps"]
+    drag(qtbot, viewport, widget_point(viewport, a), widget_point(viewport, b))
+
+
+def sign(qtbot: Any, window: ReadingWindow, password: str) -> None:
+    answer_dialog(qtbot, password)
+    click_button(qtbot, window.panel.sign_button)
