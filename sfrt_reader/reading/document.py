@@ -46,6 +46,19 @@ class TimepointInput:
     new_intratumoral_nodules: bool
 
 
+RECORDED_DECIMALS = 1
+
+
+def recorded(value: float) -> float:
+    """A diameter (mm) or a mean density (HU) as it is recorded on the form: to 0.1.
+
+    The engine decides with exact arithmetic on the numbers it is given; giving it the recorded values rather than
+    the measuring tool's full float precision means the sums, percentages and reasons it reports are the ones a
+    monitor can re-derive by hand from the lesion table and the form.
+    """
+    return round(float(value), RECORDED_DECIMALS)
+
+
 def target_value(lesion: LesionInput, m: MeasurementInput) -> float | str | list[float] | None:
     """The engine's `diameter_mm` for one target at one timepoint.
 
@@ -59,9 +72,9 @@ def target_value(lesion: LesionInput, m: MeasurementInput) -> float | str | list
     if m.status == "not_evaluable":
         return None
     if m.fragments_mm:
-        return [float(f) for f in m.fragments_mm]
+        return [recorded(f) for f in m.fragments_mm]
     value = m.short_axis_mm if lesion.nodal else m.diameter_mm
-    return None if value is None else float(value)
+    return None if value is None else recorded(value)
 
 
 def _is_hu(unit: str | None) -> bool:
@@ -90,6 +103,7 @@ def build_engine_document(
                 target_entries[les.code] = {"diameter_mm": None, "mean_hu": None}
                 continue
             hu = m.mean_hu if _is_hu(m.unit) and m.status in ("measured", "too_small") else None
+            hu = None if hu is None else recorded(hu)
             target_entries[les.code] = {"diameter_mm": target_value(by_code[les.code], m), "mean_hu": hu}
         entry: dict[str, Any] = {
             "label": tp.label,
