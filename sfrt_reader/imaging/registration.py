@@ -498,6 +498,9 @@ def register(
             why = f"the optimiser failed ({first[:160]})"
         return _poor(baseline, follow_up, why, options, started, fixed.centroid)
     report(0.92, "checking the result")
+    # ITK's threads sum the metric in a varying order, which moves the result in the 16th digit; rounding to 1e-9
+    # (nanometres, nanoradians) makes the stored result the same for the same inputs.
+    transform.SetParameters(tuple(round(float(v), 9) for v in transform.GetParameters()))
     matrix = _homogeneous(transform)
     dice, overlap_fraction = body_overlap(fixed, moving, matrix)
     verdict, reason, checks = assess_quality(matrix, fixed.centroid, dice, overlap_fraction, metric_value, options)
@@ -505,12 +508,12 @@ def register(
     return Registration(
         fixed_series_uid=baseline.series_instance_uid,
         moving_series_uid=follow_up.series_instance_uid,
-        matrix=matrix_tuple(matrix),
+        matrix=matrix_tuple(np.round(matrix, 9)),
         transform_type=transform.GetName(),
         parameters=tuple(float(v) for v in transform.GetParameters()),
         fixed_parameters=tuple(float(v) for v in transform.GetFixedParameters()),
         metric=METRIC,
-        metric_value=float(metric_value),
+        metric_value=round(float(metric_value), 9),
         verdict=verdict,  # type: ignore[arg-type]  # assess_quality returns "ok" or "poor"
         reason=reason,
         method=options.method,
