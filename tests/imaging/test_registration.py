@@ -294,3 +294,34 @@ def test_registered_record_is_json_safe_and_consistent(pair: tuple[Volume, Volum
     tx = to_sitk_transform(reg)
     p = (-100.0, 10.0, 5.0)
     assert map_point(reg, p) == pytest.approx(tx.TransformPoint(p), abs=1e-6)
+
+
+@pytest.mark.parametrize("kind", ["uneven gaps", "gantry tilt"])
+def test_irregular_stacks_are_resampled_in_true_positions(kind: str) -> None:
+    """A tilted or unevenly spaced stack holding a value linear in LPS (2x + 3y + 5z) is resampled onto a regular
+    grid; trilinear interpolation reproduces a linear field exactly, so every grid voxel inside the stack must
+    hold the value of its own LPS position."""
+    from sfrt_reader.imaging.sitk_convert import needs_resampling, volume_to_sitk
+
+    nz, ny, nx = 12, 20, 24
+    if kind == "uneven gaps":
+        z = np.cumsum([0.0, 2.0, 2.0, 3.5, 2.0, 5.0, 2.0, 2.0, 2.5, 2.0, 4.0, 2.0])
+        positions = np.array([[-10.0, -20.0, zz] for zz in z])
+    else:
+        positions = np.array([[-10.0, -20.0 + 0.6 * k, 3.0 * k] for k in range(nz)])  # tilted about x
+    volume = Volume(np.zeros((nz, ny, nx), dtype=np.float32), (1.5, 1.5), (1, 0, 0), (0, 1, 0), positions)
+    ijk = np.stack(np.meshgrid(np.arange(nx), np.arange(ny), np.arange(nz), indexing="xy"), axis=-1)
+    lps = volume.index_to_lps(ijk.astype(float))
+    field = lps @ np.array([2.0, 3.0, 5.0])
+    volume.array = np.ascontiguousarray(np.transpose(field, (2, 0, 1))).astype(np.float32)
+    assert needs_resampling(volume)
+    image = volume_to_sitk(volume)
+    arr = sitk.GetArrayFromImage(image)
+    checked = 0
+    for k, j, i in [(z, y, x) for z in range(0, arr.shape[0], 3) for y in range(0, arr.shape[1], 4) for x in (1, 9)]:
+        point = np.array(image.TransformIndexToPhysicalPoint((int(i), int(j), int(k))))
+        if not volume.contains_index(volume.lps_to_index(point), margin=0.0):
+            continue
+        assert arr[k, j, i] == pytest.approx(point @ np.array([2.0, 3.0, 5.0]), abs=1e-2)
+        checked += 1
+    assert checked > 20
