@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from typing import TYPE_CHECKING
 
@@ -95,9 +96,14 @@ def run(args: argparse.Namespace) -> int:
         found = f" ({catalog.non_dicom_files} other files)" if catalog.non_dicom_files else ""
         problems = f"; {catalog.problems[0]}" if catalog.problems else ""
         raise NoImageSeriesError(f"no DICOM file found in {', '.join(map(str, args.paths))}{found}{problems}")
-    if args.json:
-        json.dump(catalog.to_dict(blinded=args.blinded), sys.stdout, indent=2)
-        sys.stdout.write("\n")
-    else:
-        print(render_tree(catalog, blinded=args.blinded))
+    text = (
+        json.dumps(catalog.to_dict(blinded=args.blinded), indent=2)
+        if args.json
+        else render_tree(catalog, blinded=args.blinded)
+    )
+    try:
+        sys.stdout.write(text + "\n")
+        sys.stdout.flush()
+    except BrokenPipeError:  # `sfrt-reader scan DIR | head`: the reader stopped listening, not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0

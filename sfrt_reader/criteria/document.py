@@ -54,6 +54,10 @@ _TIMEPOINT_KEYS = (
     "new_intratumoral_nodules",
 )
 _TARGET_KEYS = ("diameter_mm", "mean_hu", "roi_volume_ml")
+_ROLES = {role.value: role for role in Role}
+_MODALITIES = {modality.value: modality for modality in Modality}
+_NON_TARGET = {status.value: status for status in NonTargetStatus}
+_NEW = {new.value: new for new in NewLesions}
 
 
 def _text(value: Any) -> str:
@@ -88,6 +92,9 @@ class _Parser:
         return None
 
     def number(self, value: Any, path: str, *, minimum: int | None = 0, positive: bool = False) -> Fraction | None:
+        lowest = minimum if minimum is not None else value
+        if type(value) is float and math.isfinite(value) and value >= lowest and (not positive or value > 0):
+            return to_fraction(value)  # the common case, checked in one step
         if isinstance(value, bool) or not isinstance(value, int | float):
             self.problem(path, f"{_text(value)} is not a number")
             return None
@@ -110,9 +117,10 @@ class _Parser:
         self.problem(path, f"{_text(value)} is not true or false")
         return default
 
-    def choice(self, value: Any, path: str, allowed: list[str]) -> str | None:
+    def choice(self, value: Any, path: str, allowed: Mapping[str, Any]) -> Any:
+        """The enum member a JSON string names, or None with a problem listing the allowed words."""
         if isinstance(value, str) and value in allowed:
-            return value
+            return allowed[value]
         self.problem(path, f"{_text(value)} is not one of {', '.join(allowed)}")
         return None
 
@@ -133,7 +141,7 @@ class _Parser:
             if not isinstance(lesion_id, str) or not lesion_id.strip():
                 self.problem(f"{path}.id", f"{_text(lesion_id)} is not a lesion name (a non-empty text)")
                 ok = False
-            role = self.choice(entry.get("role"), f"{path}.role", [r.value for r in Role])
+            role: Role | None = self.choice(entry.get("role"), f"{path}.role", _ROLES)
             organ = entry.get("organ")
             if not isinstance(organ, str) or not organ.strip():
                 self.problem(f"{path}.organ", f"{_text(organ)} is not an organ name (a non-empty text)")
@@ -141,7 +149,7 @@ class _Parser:
             nodal = self.boolean(entry.get("nodal"), f"{path}.nodal", False)
             irradiated = self.boolean(entry.get("irradiated"), f"{path}.irradiated", False)
             if ok and role is not None and isinstance(lesion_id, str) and isinstance(organ, str):
-                out.append(Lesion(lesion_id, Role(role), organ, nodal, irradiated))
+                out.append(Lesion(lesion_id, role, organ, nodal, irradiated))
             else:
                 self.lesion_count_known = False
                 if isinstance(lesion_id, str):
@@ -209,7 +217,7 @@ class _Parser:
             self.problem(f"{path}.day", f"{_text(day)} is not a whole number of days since baseline")
         elif day < 0:
             self.problem(f"{path}.day", f"{day} is negative")
-        modality = self.choice(entry.get("modality", "CT"), f"{path}.modality", [m.value for m in Modality])
+        modality: Modality | None = self.choice(entry.get("modality", "CT"), f"{path}.modality", _MODALITIES)
         contrast = self.boolean(entry.get("contrast"), f"{path}.contrast", True)
         thickness: Fraction | None = None
         if entry.get("slice_thickness_mm") is not None:
@@ -225,22 +233,22 @@ class _Parser:
         raw_non = entry.get("non_targets", {})
         non_map = self.mapping(raw_non if raw_non is not None else {}, f"{path}.non_targets")
         for lesion_id, status in (non_map or {}).items():
-            chosen = self.choice(status, f"{path}.non_targets.{lesion_id}", [s.value for s in NonTargetStatus])
+            chosen: NonTargetStatus | None = self.choice(status, f"{path}.non_targets.{lesion_id}", _NON_TARGET)
             if chosen is not None:
-                non_targets[lesion_id] = NonTargetStatus(chosen)
-        new = self.choice(entry.get("new_lesions", "no"), f"{path}.new_lesions", [n.value for n in NewLesions])
+                non_targets[lesion_id] = chosen
+        new: NewLesions | None = self.choice(entry.get("new_lesions", "no"), f"{path}.new_lesions", _NEW)
         nodules = self.boolean(entry.get("new_intratumoral_nodules"), f"{path}.new_intratumoral_nodules", False)
         # With a problem, fields fall back to placeholders so the whole-case checks can still run on the rest;
         # problems about a path already reported are dropped there.
         return Timepoint(
             label=label if isinstance(label, str) and label.strip() else f"#{index}",
             day=day if isinstance(day, int) and not isinstance(day, bool) else -1,
-            modality=Modality(modality) if modality is not None else Modality.CT,
+            modality=modality if modality is not None else Modality.CT,
             contrast=contrast,
             slice_thickness_mm=thickness,
             targets=targets,
             non_targets=non_targets,
-            new_lesions=NewLesions(new) if new is not None else NewLesions.NO,
+            new_lesions=new if new is not None else NewLesions.NO,
             new_intratumoral_nodules=nodules,
         )
 
@@ -253,7 +261,11 @@ def parse_case(document: Any, option_overrides: Mapping[str, Any] | None = None)
     """
     parser = _Parser()
     if not isinstance(document, Mapping):
-        raise CriteriaInputError([f"(document): {_text(document)[:60]} is not a JSON object"])
+        kind = {list: "a list", str: "a text", int: "a number", float: "a number", bool: "true/false"}.get(
+            type(document), "not JSON"
+        )
+        # Only the kind is named: the content of an unexpected document is never echoed.
+        raise CriteriaInputError([f"(document): {kind}, not a JSON object with lesions and timepoints"])
     parser.unknown_keys(document, _TOP_KEYS, "")
     options_map = parser.mapping(document.get("options") or {}, "options") or {}
     chosen, option_problems = convert_options(options_map, "options.")

@@ -58,8 +58,9 @@ def _decimal_digits(value: Fraction) -> tuple[int, int] | None:
 def show(value: Fraction, places: int = 1) -> str:
     """A number as text with at least `places` decimals, and all of them when the value needs more.
 
-    Measurements are decimals as typed (12.25 mm stays 12.25), so no figure in a reason is silently rounded.
-    Non-terminating values (pooled means, percentages) are cut toward zero at 4 decimals.
+    Measurements typed by a reader are shown as typed (12.25 mm stays 12.25). Values with more than 4 decimals
+    (computed measurements, pooled means) are cut toward zero at 4 decimals, for reading only: the decisions
+    were taken on the exact values.
     """
     exact = _decimal_digits(value)
     if exact is not None and exact[1] <= 4:

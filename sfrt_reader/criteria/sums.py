@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from math import lcm
 
 from sfrt_reader.criteria.exact import show
@@ -78,7 +78,7 @@ class TargetSum:
     description: str
     complete_response: bool
 
-    @property
+    @cached_property
     def total_mm(self) -> Fraction | None:
         return None if self.total is None else Fraction(self.total, self.scale)
 
@@ -92,7 +92,7 @@ class Nadir:
     label: str
     day: int
 
-    @property
+    @cached_property
     def mm(self) -> Fraction:
         return Fraction(self.units, self.scale)
 
@@ -187,8 +187,11 @@ def growth_phrase(value: int, nadir: Nadir) -> str:
     return f"{pct_text(value, nadir.units)} and {fmt(difference, nadir.scale)} mm above {nadir.text()}"
 
 
+@lru_cache(maxsize=4096)
 def change_pct(value: int | None, reference: int | None) -> Fraction | None:
-    """Exact percentage change, for the result; None when either is missing or the reference is 0."""
+    """Exact percentage change, for the result; None when either is missing or the reference is 0.
+
+    Cached: both criteria report the same changes for the same timepoint."""
     if value is None or reference is None or reference == 0:
         return None
     return Fraction(100 * (value - reference), reference)

@@ -18,16 +18,18 @@ from datetime import datetime
 from typing import Any
 
 from sfrt_reader.imaging.errors import ImagingError, NotDicomError
-from sfrt_reader.imaging.headers import FileHeader, Frame, NonImageObject, SeriesHeader, read_header
+from sfrt_reader.imaging.headers import FileHeader, Frame, HeaderCache, NonImageObject, SeriesHeader, read_header
 from sfrt_reader.imaging.stacks import analyse_stack, split_into_stacks
 
 ScanProgress = Callable[[int, int], None]
 
 _NO_CONTRAST = re.compile(
-    r"(non[- ]?contrast|without contrast|w/o|\bnative?\b|\bnativ\b|\bplain\b|\bnc\b|\bc-|\bpre[- ]?contrast)", re.I
+    r"(non[- ]?contrast|without contrast|w/o|\bnative?\b|\bplain\b|\bnc\b|\bc-(?=\s|$)|\bpre[- ]?contrast|"
+    r"non[- ]?enhanced|unenhanced)",
+    re.I,
 )
 _CONTRAST = re.compile(
-    r"(\bc\+|\+c\b|with contrast|contrast|\bkm\b|\bcm\b|portal|venous|\bpv\b|arterial|post[- ]?(contrast|gad|gd)|"
+    r"(\bc\+|\+c\b|with contrast|contrast|\bkm\b|portal|venous|\bpv\b|arterial|post[- ]?(contrast|gad|gd)|"
     r"\bgad|\bgd\b|\bce\b|enhanced)",
     re.I,
 )
@@ -279,17 +281,18 @@ def _stat_key(path: str) -> tuple[int, int]:
 
 
 class _Reader:
-    """Reads headers, counting outcomes; threads overlap the file system waits (see bench/scan_bench.py)."""
+    """Reads headers and reports progress; with workers > 1 in threads (no gain measured: parsing holds the GIL)."""
 
     def __init__(self, progress: ScanProgress | None, workers: int) -> None:
         self.progress = progress
         self.workers = workers
         self.done = 0
+        self.cache: HeaderCache = {}
 
     def read(self, paths: Sequence[str], total: int) -> list[FileHeader | ImagingError]:
         def one(p: str) -> FileHeader | ImagingError:
             try:
-                return read_header(p)
+                return read_header(p, self.cache)
             except ImagingError as error:
                 return error
 

@@ -33,7 +33,16 @@ from pydicom.uid import generate_uid
 
 from sfrt_reader import __version__
 from sfrt_reader.imaging.dicom_write import UID_PREFIX, PatientIdentity, SeriesHeader, sop_instance_uid, write_series
-from sfrt_reader.imaging.phantom import LABELS, Grid, PhantomResult, PhantomSpec, Pose, TumourSpec, make_phantom_volume
+from sfrt_reader.imaging.phantom import (
+    LABELS,
+    Grid,
+    PhantomResult,
+    PhantomSpec,
+    Pose,
+    TumourSpec,
+    lattice_vertices,
+    make_phantom_volume,
+)
 
 SCHEMA = "sfrt-reader/demo-truth/1"
 TIMEPOINT_LABELS = ("baseline", "3m", "6m", "9m", "12m")
@@ -337,11 +346,20 @@ class DemoTrialSummary:
 
 
 def generate_demo_trial(
-    out: Path, seed: int = 0, size: int = 256, progress: ProgressFn | None = None
+    out: Path,
+    seed: int = 0,
+    size: int = 256,
+    progress: ProgressFn | None = None,
+    subjects: tuple[str, ...] | None = None,
 ) -> DemoTrialSummary:
-    """Write the demo trial under `out` (which must exist and be writable) and return a summary."""
+    """Write the demo trial under `out` (which must exist and be writable) and return a summary.
+
+    `subjects` limits the trial to those codes (each subject's files do not depend on the others)."""
     if size not in SIZES:
         raise ValueError(f"size must be one of {sorted(SIZES)}, not {size}")
+    chosen = [s for s in SUBJECTS if subjects is None or s.code in subjects]
+    if not chosen:
+        raise ValueError(f"no demo subject among {subjects}; known: {[s.code for s in SUBJECTS]}")
     cfg = SIZES[size]
     truth: dict[str, Any] = {
         "schema": SCHEMA,
@@ -361,7 +379,7 @@ def generate_demo_trial(
         "subjects": [],
     }
     n_series = n_files = n_bytes = 0
-    for subject in SUBJECTS:
+    for subject in chosen:
         entry, files, written = _generate_subject(out, subject, seed, cfg, progress)
         truth["subjects"].append(entry)
         n_series += len(subject.visits)
@@ -370,7 +388,7 @@ def generate_demo_trial(
     text = json.dumps(truth, indent=1, sort_keys=False) + "\n"
     (out / "ground_truth.json").write_text(text, encoding="utf-8")
     n_bytes += len(text.encode())
-    return DemoTrialSummary(out=out, subjects=len(SUBJECTS), series=n_series, files=n_files, bytes=n_bytes)
+    return DemoTrialSummary(out=out, subjects=len(chosen), series=n_series, files=n_files, bytes=n_bytes)
 
 
 @dataclass(frozen=True)
@@ -453,7 +471,7 @@ def _generate_subject(
         study_uid = _uid(seed, subject.code, label, "study")
         series_uid = _uid(seed, subject.code, label, "series")
         for_uid = _uid(seed, subject.code, label, "frame-of-reference")
-        age_years = (dates[i] - birth).days // 365
+        age_years = dates[i].year - birth.year - ((dates[i].month, dates[i].day) < (birth.month, birth.day))
         ct = visit.modality == "CT"
         manufacturer, model, station = subject.manufacturer if ct else subject.mr_equipment
         header = SeriesHeader(
@@ -579,8 +597,6 @@ def _generate_subject(
 
 
 def _lattice(result: PhantomResult) -> list[tuple[float, float, float]]:
-    from sfrt_reader.imaging.phantom import lattice_vertices
-
     return lattice_vertices(result.spec.tumour)
 
 

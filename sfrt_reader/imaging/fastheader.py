@@ -5,16 +5,22 @@ reads, undefined lengths, validation hooks) and on the reference 2-core machine 
 second as SimpleITK's GDCM scanner, while the catalogue must index a site's export at least twice as fast (see
 bench/scan_bench.py). This reader splits the file into pydicom RawDataElements with one tight loop and hands them
 to a pydicom Dataset, so every value is still decoded by pydicom (or by headers._get) exactly as dcmread would.
-Anything unusual (no preamble, big endian, deflate, an undefined-length element) returns None and the caller
+Undefined-length sequences are parsed by pydicom's own read_sequence. Anything
+unusual (no preamble, big endian, deflate, other undefined-length elements, big files) returns None and the caller
 falls back to dcmread, so correctness never depends on this shortcut.
 """
 
 from __future__ import annotations
 
+import io
+import os
 import struct
 
-from pydicom.dataelem import RawDataElement
+from pydicom.charset import convert_encodings, default_encoding
+from pydicom.datadict import dictionary_VR
+from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.filereader import read_sequence
 from pydicom.tag import BaseTag
 
 _LONG_VRS = frozenset({b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"SV", b"UC", b"UN", b"UR", b"UT", b"UV"})
@@ -28,12 +34,22 @@ _H = struct.Struct("<H")
 _L = struct.Struct("<L")
 
 
+_WHOLE_FILE_LIMIT = 16 * 2**20
+
+
 class _Buffer:
     """The start of a file, read further on demand (headers are small; pixel data is never read)."""
 
     def __init__(self, fh: object, first: bytes) -> None:
         self.fh = fh
         self.data = first
+
+    def load_all(self) -> bool:
+        """Read the rest of the file (needed to find where an undefined-length sequence ends); refuse big files."""
+        size = os.fstat(self.fh.fileno()).st_size  # type: ignore[attr-defined]
+        if size > _WHOLE_FILE_LIMIT:
+            return False
+        return self.ensure(size)
 
     def ensure(self, end: int) -> bool:
         while end > len(self.data):
@@ -46,10 +62,13 @@ class _Buffer:
 
 def _parse(buf: _Buffer, pos: int, *, implicit: bool, meta_only: bool) -> tuple[dict[int, RawDataElement], int] | None:
     elements: dict[int, RawDataElement] = {}
+    data = buf.data
     while True:
-        if not buf.ensure(pos + 8):
-            return elements, pos  # clean end of file
-        data = buf.data
+        if pos + 12 > len(data):
+            buf.ensure(pos + 12)
+            data = buf.data
+            if pos + 8 > len(data):
+                return elements, pos  # clean end of file
         group, elem = _HH.unpack_from(data, pos)
         if meta_only and group != 0x0002:
             return elements, pos
@@ -62,9 +81,9 @@ def _parse(buf: _Buffer, pos: int, *, implicit: bool, meta_only: bool) -> tuple[
         else:
             vr_bytes = data[pos + 4 : pos + 6]
             if vr_bytes in _LONG_VRS:
-                if not buf.ensure(pos + 12):
+                if pos + 12 > len(data):
                     return None
-                length = _L.unpack_from(buf.data, pos + 8)[0]
+                length = _L.unpack_from(data, pos + 8)[0]
                 start = pos + 12
             else:
                 length = _H.unpack_from(data, pos + 6)[0]
@@ -75,14 +94,37 @@ def _parse(buf: _Buffer, pos: int, *, implicit: bool, meta_only: bool) -> tuple[
                 return None
             if not vr.isalpha():
                 return None
-        if length == _UNDEFINED:
-            return None  # undefined-length sequence or item: leave it to pydicom
-        end = start + length
-        if not buf.ensure(end):
-            return None  # truncated: pydicom reports it in its own words
         tag = (group << 16) | elem
-        elements[tag] = RawDataElement(BaseTag(tag), vr, length, buf.data[start:end], start, implicit, True)
+        if length == _UNDEFINED:
+            # An undefined-length sequence: pydicom's own sequence reader parses it from the buffer.
+            is_sq = vr == "SQ" if vr else (group % 2 == 0 and dictionary_VR(tag) == "SQ")
+            if not is_sq or not buf.load_all():
+                return None
+            fp = io.BytesIO(buf.data)
+            fp.seek(start)
+            seq = read_sequence(fp, implicit, True, _UNDEFINED, _encoding(elements))
+            if group & 1 == 0:
+                elements[tag] = DataElement(BaseTag(tag), "SQ", seq, is_undefined_length=True)  # type: ignore[assignment]
+            pos = fp.tell()
+            data = buf.data
+            continue
+        end = start + length
+        if end > len(data):
+            if not buf.ensure(end):
+                return None  # truncated: pydicom reports it in its own words
+            data = buf.data
+        if group & 1 == 0:  # private elements are never read by the catalogue: not kept
+            elements[tag] = RawDataElement(BaseTag(tag), vr, length, data[start:end], start, implicit, True)
         pos = end
+
+
+def _encoding(elements: dict[int, RawDataElement]) -> str | list[str]:
+    """The Python codecs for the SpecificCharacterSet read so far (it precedes any sequence in the file)."""
+    charset = elements.get(0x00080005)
+    if charset is None or not charset.value:
+        return default_encoding
+    values = [v.strip(" \x00") for v in charset.value.decode("ascii", "replace").split("\\")]
+    return convert_encodings(values)
 
 
 def fast_header(path: str) -> tuple[Dataset, int | None] | None:

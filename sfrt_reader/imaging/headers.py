@@ -14,6 +14,7 @@ import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import pydicom
@@ -54,7 +55,7 @@ class Frame:
     orientation is ImageOrientationPatient: row direction then column direction (LPS).
     """
 
-    path: str
+    path: str = field(repr=False)  # folders on clinical media often carry the patient's name
     sop_instance_uid: str
     frame_number: int | None
     rows: int
@@ -91,15 +92,15 @@ class SeriesHeader:
     series_number: int | None
     series_description: str
     frame_of_reference_uid: str
-    patient_id: str
-    patient_name: str
-    patient_birth_date: str
+    patient_id: str = field(repr=False)
+    patient_name: str = field(repr=False)
+    patient_birth_date: str = field(repr=False)
     patient_sex: str
     study_date: str
     study_time: str
     study_description: str
-    accession_number: str
-    institution: str
+    accession_number: str = field(repr=False)
+    institution: str = field(repr=False)
     contrast_agent: str
     samples_per_pixel: int
     bits_allocated: int
@@ -114,11 +115,11 @@ class SeriesHeader:
 class NonImageObject:
     """A non-image DICOM object (SEG, SR, RTSTRUCT, RTPLAN, RTDOSE, PR, KO, PDF...) and what it points at."""
 
-    path: str
+    path: str = field(repr=False)
     kind: str
     sop_class_uid: str
     sop_instance_uid: str
-    header: SeriesHeader
+    header: SeriesHeader = field(repr=False)
     referenced_series: tuple[str, ...] = ()
     referenced_instances: tuple[str, ...] = ()
 
@@ -145,8 +146,8 @@ class NonImageObject:
 class FileHeader:
     """What one file turned out to be: image frames, a non-image object, or a DICOMDIR."""
 
-    path: str
-    header: SeriesHeader | None = None
+    path: str = field(repr=False)
+    header: SeriesHeader | None = field(default=None, repr=False)
     frames: list[Frame] = field(default_factory=list)
     non_image: NonImageObject | None = None
     is_dicomdir: bool = False
@@ -270,13 +271,21 @@ def parse_datetime(date: str, time: str = "") -> datetime | None:
     m = _DT.match(text)
     if not m:
         return None
-    try:
-        day = datetime.strptime(m.group(1), "%Y%m%d")
-        return day.replace(hour=int(m.group(2) or 0), minute=int(m.group(3) or 0), second=int(m.group(4) or 0))
+    day = m.group(1)
+    try:  # int() on fixed slices: strptime cost as much as the rest of a file's header
+        return datetime(
+            int(day[:4]),
+            int(day[4:6]),
+            int(day[6:8]),
+            int(m.group(2) or 0),
+            int(m.group(3) or 0),
+            int(m.group(4) or 0),
+        )
     except ValueError:
         return None
 
 
+@lru_cache(maxsize=256)
 def non_image_kind(sop_class_uid: str, modality: str) -> str | None:
     """The kind of non-image object ("SEG", "SR"...), or None for an image."""
     for prefix, kind in _NON_IMAGE_PREFIXES.items():
@@ -478,10 +487,15 @@ def read_dataset(path: str, *, stop_before_pixels: bool = True) -> Dataset:
     return _read(path, stop_before_pixels)[0]
 
 
-def read_header(path: str) -> FileHeader:
+HeaderCache = dict[tuple[str, str, str], SeriesHeader]
+
+
+def read_header(path: str, cache: HeaderCache | None = None) -> FileHeader:
     """Read one file's header (no pixel data) into plain records.
 
-    Raises NotDicomError for files that are not DICOM and UnreadableFileError for damaged DICOM files.
+    cache: series-level headers already read, keyed by (SeriesInstanceUID, SOPClassUID, Modality). The files
+    of one series share them, so reading them once per series instead of once per file saves half the work of
+    a scan. Raises NotDicomError for files that are not DICOM and UnreadableFileError for damaged DICOM files.
     """
     ds, pixel_offset = _read(path, True)
     meta = getattr(ds, "file_meta", None)
@@ -489,7 +503,11 @@ def read_header(path: str) -> FileHeader:
     media_class = _text(meta, "MediaStorageSOPClassUID") if meta is not None else ""
     if media_class == DICOMDIR_CLASS or "DirectoryRecordSequence" in ds:
         return FileHeader(path=path, is_dicomdir=True)
-    header = _series_header(ds)
+    key = (_text(ds, "SeriesInstanceUID"), _text(ds, "SOPClassUID") or media_class, _text(ds, "Modality"))
+    cached = cache.get(key) if cache is not None and key[0] else None
+    header = cached if cached is not None else _series_header(ds)
+    if cache is not None and cached is None and key[0]:
+        cache[key] = header
     if not header.series_instance_uid or "SOPInstanceUID" not in ds:
         missing = "SeriesInstanceUID" if not header.series_instance_uid else "SOPInstanceUID"
         raise UnreadableFileError(

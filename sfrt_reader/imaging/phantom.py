@@ -31,6 +31,7 @@ from sfrt_reader.imaging.volume import Volume
 F32 = NDArray[np.float32]
 LABELS: dict[int, str] = {1: "target tumour", 2: "lymph node", 3: "new lesion"}
 TABLE_TOP_Y = 71.0  # LPS y (mm) of the couch top under the legs, in the scanner frame
+_SLAB_VOXELS = 1_600_000  # voxels painted at once: bounds memory on 512 x 512 x 150 grids
 
 # Tissue values: CT in HU (portal-venous phase), MR as T1 fat-saturated post-gadolinium signal.
 CT_VALUES: dict[str, float] = {
@@ -40,12 +41,12 @@ CT_VALUES: dict[str, float] = {
     "skin": 25.0,
     "fat": -105.0,
     "fascia": 45.0,
-    "muscle": 52.0,
+    "muscle": 50.0,
     "cortex": 1380.0,
     "marrow": -45.0,
     "artery": 165.0,
     "vein": 175.0,
-    "rim": 80.0,
+    "rim": 90.0,
     "necrosis": 16.0,
     "node": 45.0,
     "new_lesion": 85.0,
@@ -247,6 +248,20 @@ class _Anatomy:
         self.rim_dirs = rng.normal(size=(6, 3))
         self.rim_dirs /= np.linalg.norm(self.rim_dirs, axis=1, keepdims=True)
         self.rim_phase = rng.uniform(0, 2 * np.pi, size=6)
+        # Small subcutaneous veins: (local angle, z, depth fraction in the fat, radius) per leg; landmarks along z.
+        self.perforators = np.stack(
+            [
+                rng.uniform(-np.pi, np.pi, size=(2, 18)),
+                rng.uniform(-120.0, 120.0, size=(2, 18)),
+                rng.uniform(0.3, 0.7, size=(2, 18)),
+                rng.uniform(1.0, 1.9, size=(2, 18)),
+            ],
+            axis=-1,
+        )
+        # float32 parameters: a float64 scalar would silently promote every float32 field it touches to float64.
+        for name, value in list(vars(self).items()):
+            if isinstance(value, np.ndarray) and value.dtype == np.float64:
+                setattr(self, name, value.astype(np.float32))
 
     @staticmethod
     def leg_centre(side: int, az: F32) -> tuple[F32, F32]:
@@ -303,6 +318,16 @@ class _Region:
     az: F32
 
 
+def _grid_axes(g: Grid) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """LPS x of every column, y of every row and z of every slice of an axial grid."""
+    nx, ny, nz = g.size
+    sx, sy = g.pixel_spacing
+    x = (g.centre_xy[0] + (np.arange(nx) - (nx - 1) / 2.0) * sx).astype(np.float64)
+    y = (g.centre_xy[1] + (np.arange(ny) - (ny - 1) / 2.0) * sy).astype(np.float64)
+    z = (g.first_z + np.arange(nz) * g.slice_spacing).astype(np.float64)
+    return x, y, z
+
+
 def _sub(inner: _Region, outer: _Region) -> tuple[slice, slice, slice]:
     """Index slices of the overlap of two regions, relative to `outer`."""
     out = []
@@ -320,19 +345,16 @@ class _Painter:
     frame into the grid), which keeps a 256 x 256 x 40 visit well under a second.
     """
 
-    def __init__(self, spec: PhantomSpec, seed: int) -> None:
+    def __init__(self, spec: PhantomSpec, seed: int, slices: tuple[int, int] | None = None) -> None:
         self.spec = spec
         self.seed = seed
         self.values = CT_VALUES if spec.modality == "CT" else MR_VALUES
         self.anat = _Anatomy(seed, spec.affected_side)
-        g = spec.grid
-        nx, ny, nz = g.size
-        sx, sy = g.pixel_spacing
-        self.x = (g.centre_xy[0] + (np.arange(nx) - (nx - 1) / 2.0) * sx).astype(np.float64)
-        self.y = (g.centre_xy[1] + (np.arange(ny) - (ny - 1) / 2.0) * sy).astype(np.float64)
-        self.z = (g.first_z + np.arange(nz) * g.slice_spacing).astype(np.float64)
+        self.x, self.y, z = _grid_axes(spec.grid)
+        k0, k1 = slices if slices is not None else (0, len(z))
+        self.z = z[k0:k1]
         self.to_anat = np.linalg.inv(spec.pose.matrix)
-        shape = (nz, ny, nx)
+        shape = (len(self.z), len(self.y), len(self.x))
         self.image = np.full(shape, self.values["air"], dtype=np.float32)
         self.labels = np.zeros(shape, dtype=np.uint8)
         self.bone = np.zeros(shape, dtype=bool)
@@ -506,20 +528,25 @@ class _Painter:
             ang_j = ang + jit[0]
             ox = side * (92.0 + 7.0 + math.cos(ang_j) * dist * (1 + jit[1]))
             oy = 5.0 + math.sin(ang_j) * dist * (1 + jit[1])
-            reach = max(along * (1 + jit[2]), across) * 1.1 + 12.0
+            reach = max(along * (1 + jit[2]), across) * 1.3 + 20.0
             breg = self.region((ox - reach, oy - reach, zmin), (ox + reach, oy + reach, zmax))
             sub = _sub(breg, reg)
             own = _sub(reg, breg)
             bax, bay, baz = breg.ax[own], breg.ay[own], breg.az[own]
             bimage = image[sub]
             bfx, bfy = a.femur_centre(side, baz)
-            bx = bfx + side * np.float32(math.cos(ang_j) * dist * (1 + jit[1]))
-            by = bfy + np.float32(math.sin(ang_j) * dist * (1 + jit[1]))
+            # Bellies drift around the femur and swell and taper along the limb, as real muscles do: this is what
+            # makes every level of the thigh look different (and registration along the limb well posed).
+            drift = np.float32(0.22) * np.sin(baz / np.float32(41.0) + np.float32(1.7 * b + k))
+            swell = np.float32(1.0) + np.float32(0.18) * np.sin(baz / np.float32(33.0) + np.float32(2.3 * b + 0.5 * k))
+            radial = np.float32(dist * (1 + jit[1])) * (np.float32(1.0) + np.float32(0.08) * np.sin(baz / 29.0 + b))
+            bx = bfx + side * np.cos(np.float32(ang_j) + drift) * radial
+            by = bfy + np.sin(np.float32(ang_j) + drift) * radial
             ca, sa = np.float32(math.cos(ang_j)), np.float32(math.sin(ang_j))
             ddx = (bax - bx) * np.float32(side)
             ddy = bay - by
-            p = (ca * ddx + sa * ddy) / np.float32(along * (1 + jit[2]))
-            q = (-sa * ddx + ca * ddy) / np.float32(across)
+            p = (ca * ddx + sa * ddy) / (np.float32(along * (1 + jit[2])) * swell)
+            q = (-sa * ddx + ca * ddy) / (np.float32(across) * swell)
             e = np.sqrt(p * p + q * q)
             phi = np.arctan2(q, p)
             e = e * (np.float32(1.0) + np.float32(0.06) * np.sin(np.float32(3.0) * phi + np.float32(b)))
@@ -541,9 +568,10 @@ class _Painter:
             d = _wrap(thf - np.float32(ang) - np.float32(bend) * rf)
             line = (rf * np.abs(np.sin(d)) <= 0.4 + rf * 0.004) & (np.cos(d) > 0) & muscle_in & (rf > 20.0)
             image[line] = v["fat"]
-        # Femur: cortex with the linea aspera behind it, fatty marrow inside.
-        outer = 14.0 + 3.5 * np.exp(-(((thf - 1.57) / 0.28) ** 2))
-        inner_r = 8.8 * (1.0 + 0.07 * np.cos(2 * thf))
+        # Femur: cortex with the linea aspera behind it, fatty marrow inside; the shaft widens towards the hip.
+        widen = np.float32(1.0) + np.float32(0.0012) * az
+        outer = (14.0 + 3.5 * np.exp(-(((thf - 1.57) / 0.28) ** 2))) * widen
+        inner_r = 8.8 * (1.0 + 0.07 * np.cos(2 * thf)) * widen
         cortex = rf <= outer
         marrow = rf <= inner_r
         image[cortex] = v["cortex"]
@@ -551,10 +579,27 @@ class _Painter:
         image[marrow] = marrow_val[marrow]
         self.bone[reg.sl] |= cortex
         for ang, dist, rad, artery in _VESSELS:
-            vx = fx + side * np.float32(math.cos(ang) * dist)
-            vy = fy + np.float32(math.sin(ang) * dist)
+            # The femoral vessels wind from front to back around the femur towards the adductor canal.
+            turn = np.float32(ang) - np.float32(0.0035) * az
+            reach = np.float32(dist) * (np.float32(1.0) + np.float32(0.0012) * az)
+            vx = fx + side * np.cos(turn) * reach
+            vy = fy + np.sin(turn) * reach
             vessel = (ax - vx) ** 2 + (ay - vy) ** 2 <= np.float32(rad * rad)
             image[vessel & muscle_in] = v["artery" if artery else "vein"]
+        for ang_p, z_p, depth, rad in a.perforators[k]:
+            # Evaluated only on the few slices around the vein (a 9 mm long segment).
+            preg = self.region(
+                (side * 92.0 - 135.0, -135.0, float(z_p) - 12.0), (side * 92.0 + 135.0, 135.0, float(z_p) + 12.0)
+            )
+            sub, own = _sub(preg, reg), _sub(reg, preg)
+            pax, pay, paz = preg.ax[own], preg.ay[own], preg.az[own]
+            pcx, pcy = cx[sub], cy[sub]
+            pr = radius[sub] - fat[sub] * np.float32(depth)
+            px_ = pcx + side * np.float32(math.cos(ang_p)) * pr
+            py_ = pcy + np.float32(math.sin(ang_p)) * pr
+            near = np.abs(paz - np.float32(z_p)) <= 9.0
+            vein = near & ((pax - px_) ** 2 + (pay - py_) ** 2 <= np.float32(rad * rad)) & fat_in[sub] & ~muscle_in[sub]
+            image[sub][vein] = v["vein"]
 
     def node_geometry(self) -> tuple[tuple[float, float, float], tuple[float, float, float]]:
         """Inguinal lymph node in the anteromedial fat (anatomy frame): centre and semi-axes.
@@ -619,13 +664,24 @@ def _correlated_noise(rng: np.random.Generator, shape: tuple[int, int, int], sd:
 def make_phantom(spec: PhantomSpec, seed: int) -> tuple[NDArray[Any], NDArray[np.uint8], Volume]:
     """The image [z, y, x] (CT int16 HU, MR uint16 signal), the label mask and a Volume carrying the geometry.
 
+    The Volume's metadata["noise_free"] holds the float32 image before blur and noise (for truth and tests).
     Deterministic: the same spec and seed give the same arrays, bit for bit.
     """
     if spec.modality not in ("CT", "MR"):
         raise ValueError(f"modality must be CT or MR, not {spec.modality!r}")
-    painter = _Painter(spec, seed)
-    painter.paint()
-    clean = painter.image
+    # Paint in slabs of slices: every voxel depends only on its own position, so slabs give the same image as one
+    # pass, with the coordinate arrays of one slab in memory instead of the whole volume's.
+    nx, ny, nz = spec.grid.size
+    step = max(1, _SLAB_VOXELS // (nx * ny))
+    clean = np.empty((nz, ny, nx), dtype=np.float32)
+    labels = np.empty((nz, ny, nx), dtype=np.uint8)
+    for k0 in range(0, nz, step):
+        k1 = min(nz, k0 + step)
+        painter = _Painter(spec, seed, (k0, k1))
+        painter.paint()
+        clean[k0:k1] = painter.image
+        labels[k0:k1] = painter.labels
+        del painter
     image = clean
     if spec.blur:
         from scipy.ndimage import gaussian_filter
@@ -638,19 +694,19 @@ def make_phantom(spec: PhantomSpec, seed: int) -> tuple[NDArray[Any], NDArray[np
         if spec.modality == "CT":
             image = image + _correlated_noise(rng, image.shape, spec.noise_sd, 0.7)
         else:
-            bias = _mr_bias(painter)
+            bias = _mr_bias(spec.grid)
             n1 = _correlated_noise(rng, image.shape, spec.noise_sd, 0.5)
             n2 = _correlated_noise(rng, image.shape, spec.noise_sd, 0.5)
             image = np.sqrt((image * bias + n1) ** 2 + n2**2)
     elif spec.modality == "MR":
-        image = image * _mr_bias(painter)
+        image = image * _mr_bias(spec.grid)
     if spec.modality == "CT":
         out: NDArray[Any] = np.clip(np.rint(image), -1024, 3071).astype(np.int16)
     else:
         out = np.clip(np.rint(image), 0, 4095).astype(np.uint16)
     volume = _volume(spec, out)
     volume.metadata["noise_free"] = clean
-    return out, painter.labels, volume
+    return out, labels, volume
 
 
 def _pose_key(spec: PhantomSpec) -> list[int]:
@@ -659,11 +715,12 @@ def _pose_key(spec: PhantomSpec) -> list[int]:
     return [round(x * 1000) % (2**31) for x in vals]
 
 
-def _mr_bias(painter: _Painter) -> F32:
+def _mr_bias(grid: Grid) -> F32:
     """Receive-coil intensity non-uniformity: brighter anteriorly and laterally, a few per cent."""
-    y = painter.y[None, :, None].astype(np.float32)
-    x = painter.x[None, None, :].astype(np.float32)
-    z = painter.z[:, None, None].astype(np.float32)
+    xs, ys, zs = _grid_axes(grid)
+    y = ys[None, :, None].astype(np.float32)
+    x = xs[None, None, :].astype(np.float32)
+    z = zs[:, None, None].astype(np.float32)
     field_ = 1.0 - 0.0004 * y + 0.0002 * np.abs(x) - 0.0003 * z
     return np.asarray(np.clip(field_, 0.8, 1.2), dtype=np.float32)
 

@@ -267,7 +267,7 @@ def test_option_overrides_win_and_are_validated() -> None:
 
 
 def test_not_an_object_and_missing_parts() -> None:
-    assert problems_of([1, 2]) == ["(document): [1, 2] is not a JSON object"]
+    assert problems_of(["DOE^JANE"]) == ["(document): a list, not a JSON object with lesions and timepoints"]
     assert problems_of({}) == ["lesions: missing", "timepoints: missing"]
 
 

@@ -171,3 +171,31 @@ def test_progression_day_is_the_first_pd_and_nothing_after_it_counts(raw: dict[s
         assert best == "PD"
     else:
         assert best == "NE"
+
+
+@settings(max_examples=200, deadline=None)
+@given(baseline_tenths, follow_tenths, st.booleans())
+def test_choi_size_thresholds_exact_and_density_excuses_growth(baseline: int, follow: int, density_drop: bool) -> None:
+    # Density 50 -> 50 (no change) or 50 -> 40 (-20%: PR by density).
+    doc = {
+        "lesions": [{"id": "T1", "role": "target", "organ": "thigh"}],
+        "timepoints": [
+            {"label": "b", "day": 0, "targets": {"T1": {"diameter_mm": as_mm(baseline), "mean_hu": 50.0}}},
+            {
+                "label": "f",
+                "day": 91,
+                "targets": {"T1": {"diameter_mm": as_mm(follow), "mean_hu": 40.0 if density_drop else 50.0}},
+            },
+        ],
+    }
+    if follow == 0:
+        doc["timepoints"][1]["targets"]["T1"]["mean_hu"] = None
+    target = assess_document(doc, "choi")["timepoints"][1]["target"]
+    if follow == 0:
+        assert target == "CR"
+    elif 10 * follow >= 11 * baseline:
+        assert target == ("PR" if density_drop else "PD")  # growth is excused only by a density response
+    elif 10 * follow <= 9 * baseline or density_drop:
+        assert target == "PR"
+    else:
+        assert target == "SD"

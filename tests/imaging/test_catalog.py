@@ -159,6 +159,9 @@ def test_reprs_and_blinded_json_carry_no_identifiers(tmp_path: Path) -> None:
         ("", "Abdomen nativ", False),
         ("", "Thigh 3mm", None),
         ("NONE", "", False),
+        ("", "Thorax C- 5mm", False),
+        ("", "C-spine sagittal", None),
+        ("", "non-enhanced thigh", False),
     ],
 )
 def test_contrast_flag(agent: str, description: str, expected: bool | None) -> None:

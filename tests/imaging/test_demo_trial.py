@@ -21,7 +21,7 @@ import numpy as np
 import pydicom
 import pytest
 
-from sfrt_reader.imaging.demo_trial import SUBJECTS, load_mask, visit_specs
+from sfrt_reader.imaging.demo_trial import SUBJECTS, generate_demo_trial, load_mask, visit_specs
 
 SEED = 3
 
@@ -203,6 +203,12 @@ def test_identities_are_in_the_headers(trial: Path, truth: dict[str, Any]) -> No
             assert str(ds.ReferringPhysicianName) == ident["referring_physician"]
             assert ds.AccessionNumber == accession
             assert ds.StudyDate == t["study_date"].replace("-", "")
+            born, seen = (
+                date.fromisoformat(f"{ds.PatientBirthDate[:4]}-{ds.PatientBirthDate[4:6]}-{ds.PatientBirthDate[6:]}"),
+                date.fromisoformat(t["study_date"]),
+            )
+            years = seen.year - born.year - (1 if (seen.month, seen.day) < (born.month, born.day) else 0)
+            assert ds.PatientAge == f"{years:03d}Y"
     names = {s["identity"]["patient_name"] for s in truth["subjects"]}
     assert len(names) == 3
 
@@ -251,10 +257,11 @@ def test_scenario_responses(truth: dict[str, Any]) -> None:
 
 
 def test_same_seed_gives_byte_identical_files(trial: Path, tmp_path: Path) -> None:
-    again = tmp_path / "again"
-    proc = _cli("demo-data", str(again), "--size", "128", "--seed", str(SEED), "--quiet")
-    assert proc.returncode == 0, proc.stderr
-    assert _hashes(again) == _hashes(trial)
+    """A second run (one subject, to keep the test short) writes the very same bytes: DICOM, masks, assess case."""
+    generate_demo_trial(tmp_path, seed=SEED, size=128, subjects=("demo-03",))
+    again = _hashes(tmp_path / "demo-03")
+    assert len(again) == 4 * 50 + 40 + 5 + 1  # 4 MR series of 50 slices, 1 CT of 40, 5 masks, 1 case
+    assert again == _hashes(trial / "demo-03")
 
 
 def test_cli_refuses_bad_output_folders(tmp_path: Path, trial: Path) -> None:
@@ -286,3 +293,68 @@ def test_cli_unwritable_folder_exits_2(tmp_path: Path) -> None:
         locked.chmod(0o700)
     assert proc.returncode == 2
     assert len(proc.stderr.strip().splitlines()) == 1 and "write" in proc.stderr
+
+
+def test_catalogue_and_loader_read_the_trial_as_the_truth_says(trial: Path, truth: dict[str, Any]) -> None:
+    """End to end with the DICOM-in layer: every series indexes without problems and loads to the true grid and
+    values (CT in HU through the rescale, MR as signal)."""
+    from sfrt_reader.imaging.catalog import scan
+    from sfrt_reader.imaging.loader import load_path
+
+    catalog = scan([trial])
+    assert len(catalog.series()) == 15
+    assert all(s.usable for s in catalog.series())
+    assert len(catalog.patients) == 3
+    assert catalog.problems == []
+    for s in truth["subjects"]:
+        for t in (s["timepoints"][0], s["timepoints"][-1]):
+            volume = load_path(trial / t["series_dir"])
+            assert volume.shape == tuple(t["shape_zyx"])
+            assert volume.modality == t["modality"] and volume.contrast is True
+            assert volume.spacing == pytest.approx((*t["pixel_spacing_mm"], t["slice_thickness_mm"]))
+            assert volume.origin[2] == pytest.approx(t["table_z_origin_mm"])
+            labels, geometry = load_mask(trial / t["mask"])
+            assert np.allclose(volume.positions, geometry["positions_lps"])
+            for lesion in t["lesions"].values():
+                mask = labels == lesion["label_value"]
+                assert float(volume.array[mask].astype(np.float64).mean()) == pytest.approx(lesion["mean"], abs=1e-3)
+                k = lesion["axial_slice_index"]
+                assert volume.sop_instance_uids[k] == lesion["sop_instance_uid"]
+
+
+def test_criteria_engine_gives_the_expected_responses(trial: Path, truth: dict[str, Any]) -> None:
+    """`sfrt-reader assess` on each subject's case reproduces the ground truth's expected responses."""
+    for s in truth["subjects"]:
+        proc = _cli("assess", str(trial / s["assess_case"]), "--json")
+        assert proc.returncode == 0, proc.stderr
+        result = json.loads(proc.stdout)
+        for criteria in ("recist1.1", "choi"):
+            got = result[criteria]
+            want = s["expected"][criteria]
+            assert [t["overall"] for t in got["timepoints"][1:]] == want["timepoints"], (s["subject"], criteria)
+            assert got["best_overall_response"] == want["best_overall_response"]
+            assert got["progression_day"] == want["progression_day"]
+        modalities = [t["modality"] for t in s["timepoints"]]
+        evaluable = [t["density_evaluable"] for t in result["choi"]["timepoints"][1:]]
+        assert evaluable == [m == "CT" for m in modalities[1:]]
+
+
+def test_a_seed_that_breaks_the_scenario_is_a_one_line_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """If a seed's lobulation moved a response across a threshold, the command says so and exits 2."""
+    from sfrt_reader import cli
+    from sfrt_reader.imaging import demo_trial
+
+    original = demo_trial.expected_responses
+
+    def shifted(diameters: list[float], *args: Any) -> dict[str, Any]:
+        # Pretend the 9-month tumour came out 10% larger than drawn: demo-01 would no longer reach PR then.
+        return original([d * (1.1 if i == 3 else 1.0) for i, d in enumerate(diameters)], *args)
+
+    monkeypatch.setattr(demo_trial, "expected_responses", shifted)
+    monkeypatch.setattr(demo_trial, "SUBJECTS", demo_trial.SUBJECTS[:1])
+    code = cli.main(["demo-data", str(tmp_path / "t"), "--size", "128", "--quiet"])
+    assert code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "demo-01" in err[0] and "choose another seed" in err[0]

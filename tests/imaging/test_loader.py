@@ -419,3 +419,10 @@ def test_pydicom_decoding_and_direct_reading_agree(tmp_path: Path, monkeypatch: 
     monkeypatch.setattr(loader_module, "_read_native", lambda frame, series: None)
     decoded = load_series(series)
     np.testing.assert_array_equal(direct.array, decoded.array)
+
+
+def test_truncated_pixel_data_is_named(tmp_path: Path) -> None:
+    paths = write_series(tmp_path, SeriesSpec(n=3))
+    paths[1].write_bytes(paths[1].read_bytes()[:-100])
+    with pytest.raises(UnreadableFileError, match=rf"file {paths[1].name}: pixel data cannot be read .*less than"):
+        load_path(tmp_path)

@@ -76,3 +76,13 @@ def test_folder_without_dicom_is_a_one_line_error(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.strip().startswith("sfrt-reader scan: no DICOM file found")
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_output_cut_short_by_a_pipe_is_not_an_error(tmp_path: Path) -> None:
+    # 150 series give about 100 kB of JSON, more than a pipe holds: the writer meets a closed pipe.
+    for n in range(150):
+        write_series(tmp_path / f"s{n}", SeriesSpec(n=1, rows=2, columns=2, series_number=n + 1, seed=n))
+    command = f"{sys.executable} -m sfrt_reader scan {tmp_path} --json | head -n 1"
+    result = subprocess.run(command, shell=True, capture_output=True, text=True, env=os.environ, check=False)
+    assert result.stdout.startswith("{")
+    assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr

@@ -1,0 +1,23 @@
+"""The README screenshots render offscreen with CT and MR phantoms and every scripted drawing measures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtGui import QImage
+
+from sfrt_reader.ui import screenshots
+
+
+def test_screenshots_render_with_all_drawings(tmp_path: Path, qapp) -> None:  # type: ignore[no-untyped-def]
+    notes = screenshots.render_ct(tmp_path, tmp_path) + screenshots.render_mr(tmp_path, tmp_path)
+    assert notes == []
+    for name in ("workstation-ct.png", "workstation-mr.png"):
+        image = QImage(str(tmp_path / name))
+        assert (image.width(), image.height()) == screenshots.SIZE
+        # mostly dark (reading-room theme), but not blank: the images and text are there
+        grey = [
+            image.pixelColor(x, y).value() for x in range(0, image.width(), 37) for y in range(0, image.height(), 29)
+        ]
+        assert sum(v < 60 for v in grey) > 0.5 * len(grey)
+        assert max(grey) > 200
