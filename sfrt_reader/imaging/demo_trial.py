@@ -391,34 +391,30 @@ def generate_demo_trial(
     return DemoTrialSummary(out=out, subjects=len(chosen), series=n_series, files=n_files, bytes=n_bytes)
 
 
-def _generate_subject(
-    out: Path, subject: Subject, seed: int, cfg: SizeConfig, progress: ProgressFn | None
-) -> tuple[dict[str, Any], int, int]:
+@dataclass(frozen=True)
+class VisitSpec:
+    """One planned visit of a subject: what `make_phantom_volume(spec, phantom_seed)` draws for it."""
+
+    label: str
+    visit: Visit
+    spec: PhantomSpec
+    phantom_seed: int
+
+
+def visit_specs(subject: Subject, seed: int = 0, size: int = 256) -> list[VisitSpec]:
+    """The phantom specs of every visit of `subject`, exactly as `generate_demo_trial` draws them.
+
+    Why public: tests of later layers (registration, segmentation, the GUI) need the demo trial's images and poses
+    in memory, without writing and re-reading DICOM, and must get the very same limb placements and table shifts.
+    """
+    if size not in SIZES:
+        raise ValueError(f"size must be one of {sorted(SIZES)}, not {size}")
+    cfg = SIZES[size]
     rng = np.random.default_rng(np.random.SeedSequence([seed, int(subject.code[-2:]), 9100]))
     subject_seed = seed * 1000 + int(subject.code[-2:])
-    baseline_date = subject.rt_end - timedelta(days=46)
-    dates = [baseline_date + timedelta(days=VISIT_JITTER_DAYS[0])]
-    dates += [
-        subject.rt_end + timedelta(days=d + j) for d, j in zip(FOLLOW_UP_DAYS, VISIT_JITTER_DAYS[1:], strict=True)
-    ]
-    days = [(d - dates[0]).days for d in dates]
-    birth = date(
-        int(subject.identity.birth_date[:4]),
-        int(subject.identity.birth_date[4:6]),
-        int(subject.identity.birth_date[6:]),
-    )
-    folder = out / subject.code
-    timepoints: list[dict[str, Any]] = []
-    baseline_pose: Pose | None = None
-    files = written = 0
-    diameters: list[float] = []
-    densities: list[float | None] = []
-    news: list[bool] = []
-    assess_tps: list[dict[str, Any]] = []
+    out: list[VisitSpec] = []
     for i, (visit, label) in enumerate(zip(subject.visits, TIMEPOINT_LABELS, strict=True)):
         pose = _visit_pose(rng, subject, i)
-        if baseline_pose is None:
-            baseline_pose = pose
         z_shift = 0.0 if i == 0 else float(round(rng.uniform(-10.0, 10.0) * 2) / 2)
         grid = _grid(cfg, visit.modality, subject.affected_side, z_shift)
         tumour = TumourSpec(
@@ -439,7 +435,38 @@ def _generate_subject(
             new_lesion=visit.new_lesion,
             noise_sd=12.0 if visit.modality == "CT" else 14.0,
         )
-        result = make_phantom_volume(spec, seed=subject_seed)
+        out.append(VisitSpec(label=label, visit=visit, spec=spec, phantom_seed=subject_seed))
+    return out
+
+
+def _generate_subject(
+    out: Path, subject: Subject, seed: int, cfg: SizeConfig, progress: ProgressFn | None
+) -> tuple[dict[str, Any], int, int]:
+    baseline_date = subject.rt_end - timedelta(days=46)
+    dates = [baseline_date + timedelta(days=VISIT_JITTER_DAYS[0])]
+    dates += [
+        subject.rt_end + timedelta(days=d + j) for d, j in zip(FOLLOW_UP_DAYS, VISIT_JITTER_DAYS[1:], strict=True)
+    ]
+    days = [(d - dates[0]).days for d in dates]
+    birth = date(
+        int(subject.identity.birth_date[:4]),
+        int(subject.identity.birth_date[4:6]),
+        int(subject.identity.birth_date[6:]),
+    )
+    folder = out / subject.code
+    timepoints: list[dict[str, Any]] = []
+    baseline_pose: Pose | None = None
+    files = written = 0
+    diameters: list[float] = []
+    densities: list[float | None] = []
+    news: list[bool] = []
+    assess_tps: list[dict[str, Any]] = []
+    for i, planned in enumerate(visit_specs(subject, seed, cfg.matrix)):
+        visit, label, spec = planned.visit, planned.label, planned.spec
+        grid, pose = spec.grid, spec.pose
+        if baseline_pose is None:
+            baseline_pose = pose
+        result = make_phantom_volume(spec, seed=planned.phantom_seed)
         _check_inside(result, subject.code, label)
         study_uid = _uid(seed, subject.code, label, "study")
         series_uid = _uid(seed, subject.code, label, "series")

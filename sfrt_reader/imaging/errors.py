@@ -57,3 +57,8 @@ class UnsupportedImageError(ImagingError):
 
 class UnsupportedTransferSyntaxError(ImagingError):
     """Compressed pixel data that no installed decoder can decode."""
+
+
+class RegistrationInputError(ImagingError):
+    """Images or settings that registration cannot work with (too small a field of view, invalid options, a stored
+    registration that does not parse)."""

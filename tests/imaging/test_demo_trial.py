@@ -21,7 +21,7 @@ import numpy as np
 import pydicom
 import pytest
 
-from sfrt_reader.imaging.demo_trial import SUBJECTS, generate_demo_trial, load_mask
+from sfrt_reader.imaging.demo_trial import SUBJECTS, generate_demo_trial, load_mask, visit_specs
 
 SEED = 3
 
@@ -175,6 +175,19 @@ def test_limb_transform_is_what_the_images_show(truth: dict[str, Any]) -> None:
             assert moved[:3] == pytest.approx(t["lesions"]["T1"]["centre_lps"], abs=1e-3)
             shift = np.linalg.norm(moved[:3] - base_centre[:3])
             assert 2.0 < shift < 30.0  # the limb really moved, by a plausible amount
+
+
+def test_visit_specs_are_the_written_visits(truth: dict[str, Any]) -> None:
+    """`visit_specs` (used by in-memory tests of later layers) gives the poses and grids the files were written
+    with: the recorded anatomy-to-LPS matrices and table origins, visit by visit."""
+    for subject, recorded in zip(SUBJECTS, truth["subjects"], strict=True):
+        planned = visit_specs(subject, SEED, 128)
+        assert [v.label for v in planned] == [t["label"] for t in recorded["timepoints"]]
+        for v, t in zip(planned, recorded["timepoints"], strict=True):
+            assert np.allclose(v.spec.pose.matrix, np.array(t["limb_transform"]["anatomy_to_lps"]), atol=1e-7)
+            assert v.spec.grid.first_z == pytest.approx(t["table_z_origin_mm"])
+            assert v.spec.modality == t["modality"]
+            assert list(v.spec.grid.size[::-1]) == t["shape_zyx"]
 
 
 def test_identities_are_in_the_headers(trial: Path, truth: dict[str, Any]) -> None:

@@ -1,0 +1,555 @@
+"""Registration of each follow-up to the baseline: rigid, then optionally affine, by mutual information.
+
+Method (SimpleITK's ImageRegistrationMethod; the numbers are `RegistrationOptions` defaults):
+1. Both volumes become SimpleITK images in true patient LPS (`sitk_convert.volume_to_sitk`; tilted or unevenly
+   spaced stacks are resampled onto a regular grid first) and are then reduced to an isotropic working grid
+   (2 mm): a 512 x 512 x 150 CT shrinks to about a twentieth of its voxels, which is what makes the run fast.
+2. A body mask (`body_mask`) excludes the scanner table (it does not move with the patient) and the air; only
+   baseline voxels inside the body are sampled. Intensities are clipped to the body's 0.5-99.5 percentiles so a
+   few bright voxels (contrast, metal) do not squeeze the histogram.
+3. Start: the better, by the metric at the coarsest level, of "no motion" (the scanner coordinates of both visits
+   agree) and "body centres aligned" (the table was moved); the rotation centre is the baseline body's centroid.
+4. Rigid (Euler3D: three angles, three shifts) by Mattes mutual information, which compares CT with CT and CT with
+   MR alike, on three levels (shrink 4, 2, 1 with Gaussian smoothing 4, 2, 0 mm), regular-step gradient descent,
+   a fixed fraction of randomly sampled voxels drawn with a fixed seed (same inputs, same result).
+5. Optional affine stage (12 parameters) started from the rigid result, on the two finer levels.
+6. Quality (`assess_quality`): the verdict is `ok` only if the rotation and the shift are plausible for a patient
+   on a couch, an affine stage did not scale or shear the patient beyond a limit, the body outlines agree after
+   mapping (Dice of the body masks where both fields of view overlap) and mutual information is not negligible.
+   Otherwise `poor` with the reason; callers then link by table position (see `registration_result`).
+
+Everything here is free of Qt; `register_follow_ups` reports progress through a callback and stops when a cancel
+callback says so, so the workstation can run it in a worker thread.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import SimpleITK as sitk
+
+from sfrt_reader.imaging.body_mask import body_mask
+from sfrt_reader.imaging.errors import RegistrationInputError
+from sfrt_reader.imaging.registration_result import Registration, matrix_tuple
+from sfrt_reader.imaging.sitk_convert import volume_to_sitk, working_image
+from sfrt_reader.imaging.volume import Volume
+
+ProgressFn = Callable[[float, str], None]
+CancelFn = Callable[[], bool]
+METRIC = "mattes_mutual_information"
+SAMPLING_MARGIN_MM = 6.0  # the sampled region reaches this far beyond the skin, so the body's outline counts
+OVERLAP_MARGIN_MM = 15.0  # sampled points stay this far inside the follow-up's field of view at the start
+MIN_SAMPLING_VOXELS = 2000
+MIN_CORNER_VOXELS = 4  # voxels along every axis at the coarsest level, or the pyramid has nothing to work on
+
+
+@dataclass(frozen=True)
+class RegistrationOptions:
+    """Settings of a registration run; the defaults are what the accuracy and speed figures in the README use.
+
+    affine: add the affine stage after the rigid one.
+    working_spacing_mm: isotropic grid the images are reduced to before registering.
+    shrink_factors / smoothing_sigmas_mm: the multi-resolution levels, coarse to fine.
+    metric_samples: about how many baseline voxels (near and in the body) are sampled for the metric at each
+        level, drawn at random with `seed`: a fixed count keeps the cost of an iteration independent of the scan.
+    histogram_bins: Mattes mutual information joint histogram size.
+    iterations: the most optimiser iterations per level.
+    seed: random sampling seed (fixed, so a run is reproducible).
+    max_rotation_deg, max_shift_mm, max_scale_change, min_body_dice, min_overlap_fraction, min_mutual_information:
+        the quality limits (see `assess_quality`).
+    """
+
+    affine: bool = False
+    working_spacing_mm: float = 2.0
+    shrink_factors: tuple[int, ...] = (4, 2, 1)
+    smoothing_sigmas_mm: tuple[float, ...] = (4.0, 2.0, 0.0)
+    metric_samples: int = 20_000
+    histogram_bins: int = 32
+    iterations: int = 100
+    seed: int = 20_251
+    max_rotation_deg: float = 20.0
+    max_shift_mm: float = 150.0
+    max_scale_change: float = 0.15
+    min_body_dice: float = 0.85
+    min_overlap_fraction: float = 0.25
+    min_mutual_information: float = 0.05
+
+    def __post_init__(self) -> None:
+        problems: list[str] = []
+        if not (0.25 <= self.working_spacing_mm <= 10.0):
+            problems.append(f"working_spacing_mm {self.working_spacing_mm} must lie between 0.25 and 10")
+        levels = self.shrink_factors
+        if not levels or any(int(f) != f or f < 1 for f in levels):
+            problems.append(f"shrink_factors {levels} must be whole numbers of at least 1")
+        elif list(levels) != sorted(levels, reverse=True):
+            problems.append(f"shrink_factors {levels} must go from coarse to fine (non-increasing)")
+        if len(self.smoothing_sigmas_mm) != len(levels):
+            problems.append(
+                f"{len(self.smoothing_sigmas_mm)} smoothing sigmas for {len(levels)} levels: give one per level"
+            )
+        if any(not math.isfinite(s) or s < 0 for s in self.smoothing_sigmas_mm):
+            problems.append(f"smoothing_sigmas_mm {self.smoothing_sigmas_mm} must be finite and not negative")
+        if not (1000 <= self.metric_samples <= 10_000_000):
+            problems.append(f"metric_samples {self.metric_samples} must lie between 1000 and 10000000")
+        if not (8 <= self.histogram_bins <= 256):
+            problems.append(f"histogram_bins {self.histogram_bins} must lie between 8 and 256")
+        if self.iterations < 1:
+            problems.append(f"iterations {self.iterations} must be at least 1")
+        for name in ("max_rotation_deg", "max_shift_mm", "max_scale_change"):
+            value = getattr(self, name)
+            if not (math.isfinite(value) and value > 0):
+                problems.append(f"{name} {value} must be a positive number")
+        for name in ("min_body_dice", "min_overlap_fraction"):
+            value = getattr(self, name)
+            if not (0.0 <= value <= 1.0):
+                problems.append(f"{name} {value} must lie between 0 and 1")
+        if not (math.isfinite(self.min_mutual_information) and self.min_mutual_information >= 0):
+            problems.append(f"min_mutual_information {self.min_mutual_information} must be a number of at least 0")
+        if problems:
+            raise RegistrationInputError("invalid registration options: " + "; ".join(problems))
+
+    @property
+    def method(self) -> str:
+        return "rigid+affine" if self.affine else "rigid"
+
+
+@dataclass
+class _Prepared:
+    """One volume on the working grid: the clipped image, its body mask and the body's centroid (LPS)."""
+
+    image: sitk.Image
+    mask: sitk.Image
+    sampling_mask: sitk.Image
+    sampling_voxels: int
+    body_voxels: int
+    centroid: tuple[float, float, float]
+
+
+class _Cancelled(Exception):
+    pass
+
+
+def _check_volume(volume: Volume, role: str, options: RegistrationOptions) -> None:
+    if not isinstance(volume, Volume):
+        raise RegistrationInputError(f"the {role} must be a loaded image volume, not {type(volume).__name__}")
+    need = options.working_spacing_mm * max(options.shrink_factors) * MIN_CORNER_VOXELS
+    nx, ny, nz = volume.size
+    extents = (nx * volume.spacing[0], ny * volume.spacing[1], nz * volume.slice_spacing_mm)
+    for axis, extent in zip(("across the rows", "down the columns", "along the slices"), extents, strict=True):
+        if extent < need:
+            raise RegistrationInputError(
+                f"the {role} covers only {extent:.0f} mm {axis}; registration needs at least {need:.0f} mm in "
+                "every direction: load the whole series, not a few slices"
+            )
+    if np.issubdtype(volume.array.dtype, np.floating) and not np.all(np.isfinite(volume.array)):
+        raise RegistrationInputError(f"the {role} holds voxels that are not numbers (NaN or infinite)")
+
+
+def _prepare(volume: Volume, options: RegistrationOptions) -> _Prepared:
+    image = working_image(volume_to_sitk(volume), options.working_spacing_mm)
+    mask = body_mask(image, volume.unit)
+    arr = sitk.GetArrayViewFromImage(image)
+    inside = np.asarray(sitk.GetArrayViewFromImage(mask), dtype=bool)
+    count = int(np.count_nonzero(inside))
+    if count == 0:
+        return _Prepared(image, mask, mask, 0, 0, (0.0, 0.0, 0.0))
+    lo = float(np.percentile(arr, 0.5))
+    hi = float(np.percentile(arr[inside], 99.5))
+    clipped = sitk.Clamp(image, sitk.sitkFloat32, lo, max(hi, lo + 1.0))
+    # Everything outside the body (the table, cushions, coils) becomes air: the table does not move with the patient.
+    cleaned = sitk.Mask(clipped, mask, outsideValue=lo)
+    radius = [max(1, round(SAMPLING_MARGIN_MM / s)) for s in image.GetSpacing()]
+    sampling = sitk.BinaryDilate(mask, radius, sitk.sitkBall)
+    stats = sitk.LabelShapeStatisticsImageFilter()
+    stats.Execute(mask)
+    c = stats.GetCentroid(1)
+    sampled = int(np.count_nonzero(sitk.GetArrayViewFromImage(sampling)))
+    return _Prepared(cleaned, mask, sampling, sampled, count, (float(c[0]), float(c[1]), float(c[2])))
+
+
+def _method(
+    fixed: _Prepared, options: RegistrationOptions, levels: Sequence[int], sigmas: Sequence[float]
+) -> sitk.ImageRegistrationMethod:
+    reg = sitk.ImageRegistrationMethod()
+    reg.SetMetricAsMattesMutualInformation(numberOfHistogramBins=options.histogram_bins)
+    reg.SetMetricSamplingStrategy(reg.RANDOM)
+    # ITK draws the percentage from the whole (shrunk) grid, then keeps the points inside the mask.
+    region = max(1, fixed.sampling_voxels)
+    percentages = [min(1.0, options.metric_samples * f**3 / region) for f in levels]
+    reg.SetMetricSamplingPercentagePerLevel(percentages, options.seed)
+    reg.SetMetricFixedMask(fixed.sampling_mask)
+    reg.SetInterpolator(sitk.sitkLinear)
+    reg.SetShrinkFactorsPerLevel(list(levels))
+    reg.SetSmoothingSigmasPerLevel(list(sigmas))
+    reg.SmoothingSigmasAreSpecifiedInPhysicalUnitsOn()
+    return reg
+
+
+def _coarse(image: sitk.Image, factor: int, sigma_mm: float) -> sitk.Image:
+    smoothed = sitk.SmoothingRecursiveGaussian(image, sigma_mm) if sigma_mm > 0 else image
+    return sitk.Shrink(smoothed, [factor] * 3) if factor > 1 else smoothed
+
+
+def _restrict_to_overlap(fixed: _Prepared, moving: _Prepared, transform: sitk.Transform) -> None:
+    """Sample only baseline voxels that stay inside the follow-up's field of view, with a margin.
+
+    Why: points that leave the follow-up's field of view are dropped from the metric, so without this the metric
+    compares a different set of points at every position and favours positions that drop awkward ones (the
+    classic overlap bias of mutual information); the table shifts between visits make this bite along z."""
+    margin = [max(1, round(OVERLAP_MARGIN_MM / s)) for s in moving.image.GetSpacing()]
+    size = moving.image.GetSize()
+    inner = np.zeros(size[::-1], dtype=np.uint8)
+    inner[margin[2] : size[2] - margin[2], margin[1] : size[1] - margin[1], margin[0] : size[0] - margin[0]] = 1
+    fov = sitk.GetImageFromArray(inner)
+    fov.CopyInformation(moving.image)
+    inside = sitk.Resample(fov, fixed.sampling_mask, transform, sitk.sitkNearestNeighbor, 0, sitk.sitkUInt8)
+    restricted = sitk.And(fixed.sampling_mask, inside)
+    count = int(np.count_nonzero(sitk.GetArrayViewFromImage(restricted)))
+    if count >= MIN_SAMPLING_VOXELS:  # otherwise keep the whole region: the quality check will judge the overlap
+        fixed.sampling_mask = restricted
+        fixed.sampling_voxels = count
+
+
+def _initial_transform(fixed: _Prepared, moving: _Prepared, options: RegistrationOptions) -> sitk.Euler3DTransform:
+    """'No motion' or 'body centres aligned', whichever the metric prefers at the coarsest level."""
+    centre = fixed.centroid
+    shift = tuple(m - f for m, f in zip(moving.centroid, fixed.centroid, strict=True))
+    candidates = [
+        sitk.Euler3DTransform(centre, 0.0, 0.0, 0.0, (0.0, 0.0, 0.0)),
+        sitk.Euler3DTransform(centre, 0.0, 0.0, 0.0, shift),
+    ]
+    best: sitk.Euler3DTransform = candidates[0]
+    best_value = math.inf
+    factor, sigma = options.shrink_factors[0], options.smoothing_sigmas_mm[0]
+    coarse_fixed, coarse_moving = (_coarse(p.image, factor, sigma) for p in (fixed, moving))
+    coarse_mask = sitk.Resample(fixed.sampling_mask, coarse_fixed, sitk.Transform(), sitk.sitkNearestNeighbor)
+    for tx in candidates:
+        reg = _method(fixed, options, [1], [0.0])
+        reg.SetMetricFixedMask(coarse_mask)
+        reg.SetInitialTransform(tx, inPlace=False)
+        try:
+            value = reg.MetricEvaluate(coarse_fixed, coarse_moving)
+        except RuntimeError:  # no sample maps into the follow-up: this start is useless
+            continue
+        if value < best_value:
+            best, best_value = tx, value
+    return best
+
+
+def _run_stage(
+    fixed: _Prepared,
+    moving: _Prepared,
+    transform: sitk.Transform,
+    options: RegistrationOptions,
+    levels: Sequence[int],
+    sigmas: Sequence[float],
+    report: Callable[[float], None],
+    cancel: CancelFn,
+) -> tuple[float, int]:
+    """Optimise `transform` in place; returns the final metric value and the iterations of the last level."""
+    reg = _method(fixed, options, levels, sigmas)
+    # Line search: a step is taken only where the metric really improves along the gradient.
+    reg.SetOptimizerAsConjugateGradientLineSearch(
+        learningRate=1.0,
+        numberOfIterations=options.iterations,
+        convergenceMinimumValue=1e-6,
+        convergenceWindowSize=10,
+        lineSearchLowerLimit=0.0,
+        lineSearchUpperLimit=2.0,
+        lineSearchEpsilon=0.05,
+        lineSearchMaximumIterations=10,
+        estimateLearningRate=reg.EachIteration,
+        maximumStepSizeInPhysicalUnits=2.0,
+    )
+    reg.SetOptimizerScalesFromPhysicalShift()
+    reg.SetInitialTransform(transform, inPlace=True)
+    stopped = {"cancel": False}
+
+    def on_iteration() -> None:
+        if cancel():
+            stopped["cancel"] = True
+            reg.StopRegistration()
+            return
+        level = reg.GetCurrentLevel()
+        within = min(1.0, reg.GetOptimizerIteration() / options.iterations)
+        report((level + within) / len(levels))
+
+    reg.AddCommand(sitk.sitkIterationEvent, on_iteration)
+    reg.Execute(fixed.image, moving.image)
+    if stopped["cancel"]:
+        raise _Cancelled
+    return float(reg.GetMetricValue()), int(reg.GetOptimizerIteration())
+
+
+def to_sitk_transform(reg: Registration) -> sitk.Transform:
+    """The SimpleITK transform a registration stores (fixed/baseline physical point -> moving/follow-up), e.g. to
+    resample the follow-up onto the baseline grid for a side-by-side or fused view."""
+    if reg.transform_type == "Euler3DTransform":
+        tx: sitk.Transform = sitk.Euler3DTransform()
+    else:
+        tx = sitk.AffineTransform(3)
+    tx.SetFixedParameters(reg.fixed_parameters)
+    tx.SetParameters(reg.parameters)
+    return tx
+
+
+def _homogeneous(tx: sitk.Transform) -> np.ndarray:
+    """4 x 4 matrix of a SimpleITK matrix-offset transform: T(p) = M (p - c) + c + t."""
+    concrete = sitk.Euler3DTransform(tx) if tx.GetName() == "Euler3DTransform" else sitk.AffineTransform(tx)
+    m = np.asarray(concrete.GetMatrix(), dtype=np.float64).reshape(3, 3)
+    c = np.asarray(concrete.GetCenter(), dtype=np.float64)
+    t = np.asarray(concrete.GetTranslation(), dtype=np.float64)
+    out = np.eye(4)
+    out[:3, :3] = m
+    out[:3, 3] = c + t - m @ c
+    return out
+
+
+# ------------------------------------------------------------------------------------------------- quality
+
+
+def body_overlap(fixed: _Prepared, moving: _Prepared, matrix: np.ndarray) -> tuple[float, float]:
+    """(Dice of the body masks, fraction of the baseline body the follow-up covers) after mapping.
+
+    The follow-up's body mask is carried onto the baseline grid through the transform; Dice is computed only where
+    the follow-up's field of view reaches (an MR of one thigh is not penalised for missing the other)."""
+    tx = sitk.AffineTransform(3)
+    tx.SetMatrix(tuple(float(v) for v in matrix[:3, :3].flatten()))
+    tx.SetTranslation(tuple(float(v) for v in matrix[:3, 3]))
+    mapped = sitk.Resample(moving.mask, fixed.mask, tx, sitk.sitkNearestNeighbor, 0, sitk.sitkUInt8)
+    ones = sitk.Image(moving.mask.GetSize(), sitk.sitkUInt8) + 1
+    ones.CopyInformation(moving.mask)
+    fov = sitk.Resample(ones, fixed.mask, tx, sitk.sitkNearestNeighbor, 0, sitk.sitkUInt8)
+    a = np.asarray(sitk.GetArrayViewFromImage(fixed.mask), dtype=bool)
+    b = np.asarray(sitk.GetArrayViewFromImage(mapped), dtype=bool)
+    f = np.asarray(sitk.GetArrayViewFromImage(fov), dtype=bool)
+    covered = int(np.count_nonzero(a & f))
+    overlap_fraction = covered / max(1, int(np.count_nonzero(a)))
+    denominator = covered + int(np.count_nonzero(b & f))
+    dice = 2.0 * int(np.count_nonzero(a & b & f)) / denominator if denominator else 0.0
+    return dice, overlap_fraction
+
+
+def assess_quality(
+    matrix: np.ndarray,
+    centre: tuple[float, float, float],
+    dice: float,
+    overlap_fraction: float,
+    metric_value: float,
+    options: RegistrationOptions,
+) -> tuple[str, str, dict[str, float]]:
+    """Verdict (`ok`/`poor`), reason and the numbers it was made from.
+
+    Checks, in the order a reader would want them explained: the follow-up covers enough of the baseline body;
+    the rotation (angle of the rotation part) and the shift of the baseline body centre are plausible for a
+    patient repositioned on a couch; an affine part neither scales nor shears beyond `max_scale_change`; the body
+    outlines agree (Dice); the images share information (mutual information, -metric)."""
+    m = matrix[:3, :3]
+    u, s, vt = np.linalg.svd(m)
+    rotation = u @ vt
+    angle = math.degrees(math.acos(max(-1.0, min(1.0, (float(np.trace(rotation)) - 1.0) / 2.0))))
+    c = np.asarray(centre, dtype=np.float64)
+    shift = float(np.linalg.norm(m @ c + matrix[:3, 3] - c))
+    scale_change = float(np.max(np.abs(s - 1.0)))
+    mutual_information = -metric_value
+    checks = {
+        "rotation_deg": round(angle, 4),
+        "shift_mm": round(shift, 4),
+        "scale_change": round(scale_change, 6),
+        "body_dice": round(dice, 4),
+        "overlap_fraction": round(overlap_fraction, 4),
+        "mutual_information": round(mutual_information, 5),
+    }
+    problems: list[str] = []
+    if overlap_fraction < options.min_overlap_fraction:
+        problems.append(
+            f"the follow-up covers only {overlap_fraction:.0%} of the baseline body "
+            f"(at least {options.min_overlap_fraction:.0%} needed)"
+        )
+    if angle > options.max_rotation_deg:
+        problems.append(f"a rotation of {angle:.1f} degrees is implausible (limit {options.max_rotation_deg:g})")
+    if shift > options.max_shift_mm:
+        problems.append(f"a shift of {shift:.0f} mm is implausible (limit {options.max_shift_mm:g} mm)")
+    if scale_change > options.max_scale_change:
+        problems.append(
+            f"the affine stage scales the body by {scale_change:.0%} (limit {options.max_scale_change:.0%})"
+        )
+    if overlap_fraction >= options.min_overlap_fraction and dice < options.min_body_dice:
+        problems.append(f"the body outlines agree poorly (Dice {dice:.2f}, at least {options.min_body_dice:g})")
+    if mutual_information < options.min_mutual_information:
+        problems.append(
+            f"the images share almost no information (mutual information {mutual_information:.3f}, "
+            f"at least {options.min_mutual_information:g})"
+        )
+    if problems:
+        return "poor", "; ".join(problems), checks
+    return (
+        "ok",
+        f"body outlines agree (Dice {dice:.2f}), rotation {angle:.1f} degrees, shift {shift:.1f} mm",
+        checks,
+    )
+
+
+# ------------------------------------------------------------------------------------------------- runs
+
+
+def _poor(
+    fixed: Volume,
+    moving: Volume,
+    reason: str,
+    options: RegistrationOptions,
+    started: float,
+    centre: tuple[float, float, float] = (0.0, 0.0, 0.0),
+) -> Registration:
+    """A registration that must not be used: identity transform, verdict poor, the reason."""
+    tx = sitk.Euler3DTransform(centre, 0.0, 0.0, 0.0, (0.0, 0.0, 0.0))
+    return Registration(
+        fixed_series_uid=fixed.series_instance_uid,
+        moving_series_uid=moving.series_instance_uid,
+        matrix=matrix_tuple(np.eye(4)),
+        transform_type="Euler3DTransform",
+        parameters=tuple(tx.GetParameters()),
+        fixed_parameters=tuple(tx.GetFixedParameters()),
+        metric=METRIC,
+        metric_value=None,
+        verdict="poor",
+        reason=reason,
+        method=options.method,
+        elapsed_s=round(time.perf_counter() - started, 3),
+        checks={},
+    )
+
+
+def register(
+    baseline: Volume,
+    follow_up: Volume,
+    options: RegistrationOptions | None = None,
+    progress: ProgressFn | None = None,
+    cancel: CancelFn | None = None,
+) -> Registration:
+    """Register `follow_up` (moving) to `baseline` (fixed); the result maps baseline LPS to follow-up LPS.
+
+    Raises RegistrationInputError for volumes registration cannot use (too small a field of view, non-numbers).
+    A run that is cancelled, cannot find a body, or fails its quality checks returns verdict `poor` with the
+    reason, never raises: the caller falls back to table-position linking.
+    """
+    options = options or RegistrationOptions()
+    _check_volume(baseline, "baseline", options)
+    _check_volume(follow_up, "follow-up", options)
+    started = time.perf_counter()
+    report = progress or (lambda _f, _m: None)
+    should_stop = cancel or (lambda: False)
+    if should_stop():
+        return _poor(baseline, follow_up, "cancelled before it started", options, started)
+    report(0.0, "preparing the images")
+    fixed = _prepare(baseline, options)
+    moving = _prepare(follow_up, options)
+    for prepared, role in ((fixed, "baseline"), (moving, "follow-up")):
+        if prepared.body_voxels == 0:
+            return _poor(baseline, follow_up, f"no body was found in the {role} image", options, started)
+    report(0.1, "finding the starting position")
+    transform: sitk.Transform = _initial_transform(fixed, moving, options)
+    _restrict_to_overlap(fixed, moving, transform)
+    rigid_share = 0.55 if options.affine else 0.8
+
+    def rigid_report(f: float) -> None:
+        report(0.1 + rigid_share * f, "rigid registration")
+
+    try:
+        metric_value, _ = _run_stage(
+            fixed,
+            moving,
+            transform,
+            options,
+            options.shrink_factors,
+            options.smoothing_sigmas_mm,
+            rigid_report,
+            should_stop,
+        )
+        if options.affine:
+            affine = sitk.AffineTransform(3)
+            rigid = sitk.Euler3DTransform(transform)
+            affine.SetCenter(rigid.GetCenter())
+            affine.SetMatrix(rigid.GetMatrix())
+            affine.SetTranslation(rigid.GetTranslation())
+            transform = affine
+            fine = max(1, len(options.shrink_factors) - 1)
+            metric_value, _ = _run_stage(
+                fixed,
+                moving,
+                transform,
+                options,
+                options.shrink_factors[-fine:],
+                options.smoothing_sigmas_mm[-fine:],
+                lambda f: report(0.65 + 0.25 * f, "affine registration"),
+                should_stop,
+            )
+    except _Cancelled:
+        return _poor(baseline, follow_up, "cancelled before it finished", options, started, fixed.centroid)
+    except RuntimeError as exc:
+        first = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+        if "samples" in first.lower() or "outside" in first.lower():
+            why = "the two images do not overlap (no sampled point of the baseline falls inside the follow-up)"
+        else:
+            why = f"the optimiser failed ({first[:160]})"
+        return _poor(baseline, follow_up, why, options, started, fixed.centroid)
+    report(0.92, "checking the result")
+    # ITK's threads sum the metric in a varying order, which moves the result in the 16th digit; rounding to 1e-9
+    # (nanometres, nanoradians) makes the stored result the same for the same inputs.
+    transform.SetParameters(tuple(round(float(v), 9) for v in transform.GetParameters()))
+    matrix = _homogeneous(transform)
+    dice, overlap_fraction = body_overlap(fixed, moving, matrix)
+    verdict, reason, checks = assess_quality(matrix, fixed.centroid, dice, overlap_fraction, metric_value, options)
+    report(1.0, "done")
+    return Registration(
+        fixed_series_uid=baseline.series_instance_uid,
+        moving_series_uid=follow_up.series_instance_uid,
+        matrix=matrix_tuple(np.round(matrix, 9)),
+        transform_type=transform.GetName(),
+        parameters=tuple(float(v) for v in transform.GetParameters()),
+        fixed_parameters=tuple(float(v) for v in transform.GetFixedParameters()),
+        metric=METRIC,
+        metric_value=round(float(metric_value), 9),
+        verdict=verdict,  # type: ignore[arg-type]  # assess_quality returns "ok" or "poor"
+        reason=reason,
+        method=options.method,
+        elapsed_s=round(time.perf_counter() - started, 3),
+        checks=checks,
+    )
+
+
+def register_follow_ups(
+    baseline: Volume,
+    follow_ups: Sequence[Volume],
+    options: RegistrationOptions | None = None,
+    progress: ProgressFn | None = None,
+    cancel: CancelFn | None = None,
+) -> list[Registration]:
+    """Register every follow-up to the baseline, in order; one `Registration` per follow-up.
+
+    progress(fraction 0-1 of the whole job, message) is called often (every optimiser iteration); cancel() is
+    polled as often, e.g. `threading.Event().is_set`. After a cancel the follow-ups not yet done are returned as
+    `poor` ("cancelled"), so the caller always gets one result per follow-up and links them by table position.
+    All inputs are checked before any work starts, so a bad series fails at once, not after minutes.
+    """
+    options = options or RegistrationOptions()
+    _check_volume(baseline, "baseline", options)
+    for i, fu in enumerate(follow_ups, start=1):
+        _check_volume(fu, f"follow-up {i}", options)
+    report = progress or (lambda _f, _m: None)
+    should_stop = cancel or (lambda: False)
+    total = len(follow_ups)
+    results: list[Registration] = []
+    for i, fu in enumerate(follow_ups):
+        label = f"follow-up {i + 1} of {total}"
+
+        def each(fraction: float, message: str, i: int = i, label: str = label) -> None:
+            report((i + fraction) / total, f"{label}: {message}")
+
+        results.append(register(baseline, fu, options, each, should_stop))
+    report(1.0, f"{total} follow-up(s) registered")
+    return results
