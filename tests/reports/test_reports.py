@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -267,10 +268,13 @@ def test_csv_has_the_expected_columns_and_numbers(local_read: DemoRead, tmp_path
         assert by_label.loc[label, "recist_overall"] == want
     for label, want in expected_overall(subject, "choi").items():
         assert by_label.loc[label, "choi_overall"] == want
-    base = truth_ld(subject, "baseline")
-    assert by_label.loc["12m", "recist_sum_mm"] == pytest.approx(truth_ld(subject, "12m"), abs=1e-9)
-    assert by_label.loc["12m", "recist_change_from_baseline_pct"] == round(
-        100 * (truth_ld(subject, "12m") - base) / base, 1
+    # The rules work on the recorded values (0.1 mm); percentages are shown rounded toward zero to 0.1.
+    base = Fraction(str(round(truth_ld(subject, "baseline"), 1)))
+    last = Fraction(str(round(truth_ld(subject, "12m"), 1)))
+    assert by_label.loc["12m", "recist_sum_mm"] == pytest.approx(float(last), abs=1e-9)
+    change = 100 * (last - base) / base
+    assert by_label.loc["12m", "recist_change_from_baseline_pct"] == pytest.approx(
+        math.trunc(change * 10) / 10, abs=1e-9
     )
     assert set(tps["recist_best_overall_response"]) == {subject["expected"]["recist1.1"]["best_overall_response"]}
     write_xlsx(tables, tmp_path / "trial.xlsx")
