@@ -6,6 +6,7 @@ comes from the read database or the criteria engine's stored output, never recom
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any
 
 from PySide6.QtWidgets import (
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from sfrt_reader.criteria.exact import round_toward_zero
 from sfrt_reader.reading.views import MeasurementView, ReadView
 
 CRITERIA_NAMES = {"recist1.1": "RECIST 1.1", "choi": "Choi"}
@@ -34,9 +36,12 @@ def _fmt(value: float | None, unit: str, digits: int = 1) -> str:
 
 
 def _pct(now: float, ref: float | None) -> str:
-    if ref is None or ref == 0:
+    """Change in percent as the criteria engine shows it: from the recorded values (0.1 mm), rounded toward
+    zero, so the table never reads -4.6% where the response reasons say 4.5% below the baseline."""
+    if ref is None or round(ref, 1) == 0:
         return "—"
-    return f"{100.0 * (now - ref) / ref:+.1f}%"
+    now_r, ref_r = Fraction(str(round(now, 1))), Fraction(str(round(ref, 1)))
+    return f"{round_toward_zero(100 * (now_r - ref_r) / ref_r):+.1f}%"
 
 
 def measurement_text(m: MeasurementView) -> str:
