@@ -240,5 +240,11 @@ def write_xlsx(tables: Tables, out: Path) -> list[Path]:
 
 
 def contexts_for(session: ReaderSession, read_ids: list[int]) -> list[C.ReadContext]:
+    """The contexts of many reads in a constant number of queries: views and identities loaded in bulk."""
     views = session.views(read_ids)
-    return [C.gather(session, v.read_id, with_images=False, view=v) for v in views]
+    unblinded = sorted({v.pseudonym for v in views if v.kind != "central"}) if not session.blinded else []
+    identities = session.identities(unblinded) if unblinded else {}
+    protocol = session.protocol
+    return [
+        C.gather(session, v.read_id, with_images=False, view=v, identities=identities, protocol=protocol) for v in views
+    ]
