@@ -22,7 +22,7 @@ from sfrt_reader.reports.errors import ReportError
 from sfrt_reader.reports.sr import write_sr
 from sfrt_reader.reports.sr_import import import_sr
 from tests.reports.conftest import PASSWORD, PSEUDONYM, DemoRead, build_read, measurement_objects
-from tests.reports.test_reports import assert_clean
+from tests.reports.test_reports import _cli, assert_clean
 
 pytestmark = pytest.mark.skipif(
     any(shutil.which(t) is None for t in ("dcmdump", "dciodvfy", "dsrdump")), reason="needs dcmtk and dicom3tools"
@@ -197,6 +197,10 @@ def test_import_refuses_an_unknown_or_misassigned_study_and_writes_nothing(rich_
     ds.save_as(tmp_path / "unknown.dcm")
     with pytest.raises(ReportError, match=r"^unknown\.dcm measures a study that is not in this database"):
         import_sr(s2, tmp_path / "unknown.dcm")
+    login = ["--user", "reader2", "--password-stdin", "--db", str(read.db_path)]
+    done = _cli(["import-sr", str(tmp_path / "unknown.dcm"), *login])
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and "not in this database" in done.stderr
     # The 3m SR relabelled 6m: its study is assigned to 3m.
     ds = dcmread(rich_read.paths[1])
 
@@ -210,6 +214,9 @@ def test_import_refuses_an_unknown_or_misassigned_study_and_writes_nothing(rich_
     ds.save_as(tmp_path / "relabelled.dcm")
     with pytest.raises(ReportError, match=r"says timepoint '6m' but its study is assigned to '3m' of subject S-0101"):
         import_sr(s2, tmp_path / "relabelled.dcm")
+    done = _cli(["import-sr", str(tmp_path / "relabelled.dcm"), *login])
+    assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1
+    assert "is assigned to '3m'" in done.stderr
     # A read of another subject, chosen with --read.
     read.service.add_subject("S-0102", "NB01", date(2025, 1, 1), actor="manager")
     other = s2.open_read("S-0102").read_id
@@ -221,6 +228,10 @@ def test_import_refuses_an_unknown_or_misassigned_study_and_writes_nothing(rich_
     # The 3m SR before the baseline is signed: the reading order is enforced with the usual message.
     with pytest.raises(Exception, match="timepoints are read in order: sign baseline before starting 3m"):
         import_sr(s2, rich_read.paths[1])
+    # The command starts the baseline itself and says so.
+    done = _cli(["import-sr", str(rich_read.paths[0]), *login])
+    assert done.returncode == 0, done.stderr
+    assert "baseline started" in done.stdout and "T1, NT1, T2, T3, NT2" in done.stdout
 
 
 def test_blinded_sr_with_every_item_carries_no_identifier(rich_read: RichRead) -> None:
