@@ -6,7 +6,8 @@ DEMO_DIR is the folder of `sfrt-reader demo --data DEMO_DIR` (generated and impo
 central reader reads demo-01 (CT) to 6 months and demo-03 (CT baseline, MR follow-ups) to 3 months: the target by
 one-click segmentation accepted and a longest diameter drawn, the inguinal node as a non-target, each timepoint
 signed. The drawings go through the same controller slots as the mouse (`SliceViewport.draw_lps`, the segmentation
-task), at the ground truth's lesion positions.
+task), at the ground truth's lesion positions. Then reader1 and reader2 complete demo-02 through the session API,
+reader2 drawing T1 30% longer at 6 months, and the adjudicator's desk is pictured on that disagreement.
 """
 
 from __future__ import annotations
@@ -126,14 +127,19 @@ def scripted_central_read(
     read_id = int(session.open_read(subject["subject"]).read_id)
     for tp in subject["timepoints"]:
         label = tp["label"]
-        if session.view(read_id).timepoints and any(t.label == label for t in session.view(read_id).timepoints):
-            continue
-        session.start_timepoint(read_id, label)
-        if label == "baseline":
+        view = session.view(read_id)
+        done = next((t for t in view.timepoints if t.label == label), None)
+        if done is not None and done.status == "signed":
+            continue  # already read (in the pictures above, through the reading window)
+        if done is None:
+            session.start_timepoint(read_id, label)
+        codes = {les.code for les in session.view(read_id).lesions}
+        if "T1" not in codes:
             session.add_lesion(read_id, "T1", "target", "thigh")
         for code, lesion in tp["lesions"].items():
             if code != "T1":
-                session.add_lesion(read_id, code, "new", "adductor compartment", label=label)
+                if code not in codes:
+                    session.add_lesion(read_id, code, "new", "adductor compartment", label=label)
                 continue
             a, b = (np.asarray(p, dtype=float) for p in lesion["longest_axial_line_lps"])
             centre, factor = (a + b) / 2, stretch.get(label, 1.0)
