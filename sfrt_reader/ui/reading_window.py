@@ -435,17 +435,19 @@ class ReadingWindow(MainWindow):
 
     def _draw_object(self, viewport: Any, label: str, lesion: str, obj: dict[str, Any]) -> None:
         kind = obj.get("kind")
+        view = obj.get("view")  # the plane it was drawn on (absent: the acquired plane)
         try:
             if kind == "line":
-                items = [viewport.draw_lps("length", [obj["start"], obj["end"]])]
+                items = [viewport.draw_lps("length", [obj["start"], obj["end"]], view=view)]
             elif kind == "bidimensional":
                 la, sa = obj["long_axis"], obj["short_axis"]
-                items = [viewport.draw_lps("bidimensional", [la["start"], la["end"], sa["start"], sa["end"]])]
+                points = [la["start"], la["end"], sa["start"], sa["end"]]
+                items = [viewport.draw_lps("bidimensional", points, view=view)]
             elif kind == "region_statistics" and obj.get("region", {}).get("kind") == "ellipse":
                 r = obj["region"]
-                items = [viewport.draw_lps("ellipse", [r["center"], r["axis_end_1"], r["axis_end_2"]])]
+                items = [viewport.draw_lps("ellipse", [r["center"], r["axis_end_1"], r["axis_end_2"]], view=view)]
             elif kind == "region_statistics":
-                items = [viewport.draw_lps("freehand", obj["region"]["points"])]
+                items = [viewport.draw_lps("freehand", obj["region"]["points"], view=view)]
             elif kind == "segmentation_result":
                 self.segmentations[(label, lesion)] = obj
                 items = self._draw_segmentation_lines(viewport, obj)
@@ -547,7 +549,7 @@ class ReadingWindow(MainWindow):
         viewport = self.reading_viewport()
         items = [m for m in (viewport.measurements if viewport else []) if m.lesion_id == code]
         drawn = [m for m in items if not m.property("segmentation") and m.value is not None]
-        objects = [m.value.result.to_dict() for m in drawn if m.value is not None]
+        objects = [{**m.value.result.to_dict(), "view": viewport.view_of(m)} for m in drawn if m.value is not None]
         seg = self.segmentations.get((self.reading_label, code))
         if seg is not None:
             objects.append(seg)
