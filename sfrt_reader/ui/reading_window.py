@@ -36,8 +36,9 @@ from sfrt_reader.reading.records import SIGNATURE_MEANING
 from sfrt_reader.reading.service import ReaderSession
 from sfrt_reader.reading.views import AssessmentView, ReadView, TimepointImages
 from sfrt_reader.ui.grid import Timepoint
+from sfrt_reader.ui.lesion3d_control import Lesion3DController
 from sfrt_reader.ui.loading import LoadTask
-from sfrt_reader.ui.main_window import MainWindow
+from sfrt_reader.ui.main_window import MainWindow, long_axis_of
 from sfrt_reader.ui.overlays import MeasurementItem
 from sfrt_reader.ui.reading_panels import AmendDialog, LesionTable, ResponsePanel, SignDialog
 from sfrt_reader.ui.state.annotations import TimepointInfo
@@ -217,6 +218,8 @@ class ReadingWindow(MainWindow):
         self.worklist_action = self._action("open", "Back to the worklist")
         self.worklist_action.triggered.connect(self.back_to_worklist)
         self.toolbar.insertAction(self.open_action, self.worklist_action)
+        self.lesion3d = Lesion3DController(self)  # the 3-D dock, built (and VTK loaded) when first opened
+        self.toolbar.addAction(self.lesion3d.action)
 
         p = self.panel
         for tp in self.images:
@@ -382,6 +385,7 @@ class ReadingWindow(MainWindow):
             p.banner.setVisible(bool(a.amendment_reason))
         self.lesion_table.show_read(self.read)
         self.response_panel.show_read(self.read)
+        self.lesion3d.refresh()
 
     # ------------------------------------------------------------------------------------------ loading
     def _on_study_loaded(self, task: LoadTask, volume: Volume) -> None:
@@ -390,6 +394,7 @@ class ReadingWindow(MainWindow):
         self.volume_of[study.label] = volume
         self.show_status(f"Loaded {study.label}: {volume.modality} {volume.shape[2]}x{volume.shape[1]}")
         self._rehang()
+        self.lesion3d.refresh()
 
     def _rehang(self) -> None:
         """Hang the loaded timepoints in protocol order with the one being read as current; restore drawings."""
@@ -542,6 +547,26 @@ class ReadingWindow(MainWindow):
         self.refresh_read()
 
     # ------------------------------------------------------------------------------------ measurements
+    def long_axis_for(self, viewport: Any) -> tuple[np.ndarray, np.ndarray] | None:
+        """The active lesion's long axis on this viewport's timepoint: its drawn longest diameter, else its accepted
+        segmentation's longest axial diameter, else (no lesion chosen) the viewport's selected or last drawing."""
+        code = self.active_lesion
+        if not code:
+            return super().long_axis_for(viewport)
+        drawn = [
+            m
+            for m in viewport.measurements
+            if m.lesion_id == code and m.value is not None and m.kind in ("length", "bidimensional")
+        ]
+        manual = [m for m in drawn if not m.property("segmentation")]
+        for item in manual[::-1] or drawn[::-1]:
+            return long_axis_of(item.value.result)
+        seg = self.segmentations.get((viewport.info.timepoint_label, code))
+        if seg is not None:
+            line = seg["longest_axial"]
+            return np.asarray(line["start"], dtype=np.float64), np.asarray(line["end"], dtype=np.float64)
+        return None
+
     def reading_viewport(self) -> Any:
         return next((vp for vp in self.grid.viewports if vp.info.timepoint_label == self.reading_label), None)
 
