@@ -559,8 +559,8 @@ class ReadingWindow(MainWindow):
             if m.lesion_id == code and m.value is not None and m.kind in ("length", "bidimensional")
         ]
         manual = [m for m in drawn if not m.property("segmentation")]
-        for item in manual[::-1] or drawn[::-1]:
-            return long_axis_of(item.value.result)
+        if manual:
+            return long_axis_of(manual[-1].value.result)
         seg = self.segmentations.get((viewport.info.timepoint_label, code))
         if seg is not None:
             line = seg["longest_axial"]
