@@ -65,8 +65,8 @@ class Lesion3DController(QObject):
         out = []
         for st in chosen:
             day = "" if st.day is None else f" · day {st.day}"
-            role = "Baseline" if st is baseline else "Current"
-            out.append((st.label, f"{role}: {st.label}{day}"))
+            name = st.label if st is not baseline or "baseline" in st.label.lower() else f"baseline ({st.label})"
+            out.append((st.label, f"{name}{day}"))
         return out
 
     def crops(self) -> list[LesionCrop]:

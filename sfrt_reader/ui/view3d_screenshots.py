@@ -18,11 +18,13 @@ from PySide6.QtWidgets import QApplication, QHBoxLayout, QWidget
 
 from sfrt_reader.imaging.volume import Volume
 from sfrt_reader.ui.state.annotations import TimepointInfo
+from sfrt_reader.ui.state.hanging import Layout
 from sfrt_reader.ui.state.planes import Plane
 from sfrt_reader.ui.state.viewport import ViewportState
 from sfrt_reader.ui.viewport import SliceViewport
 
 LESION = "T1"
+ZOOM = 2.0
 
 
 def extent_line(volume: Volume, mask: np.ndarray, centre: np.ndarray, direction: np.ndarray) -> np.ndarray:
@@ -50,6 +52,11 @@ def _full_mask(volume: Volume, segmentation: Any) -> np.ndarray:
     return mask
 
 
+def _mask_centre(volume: Volume, mask: np.ndarray) -> np.ndarray:
+    """LPS of the mask's centre of mass (voxel centres, through Volume)."""
+    return np.asarray(volume.index_to_lps(np.argwhere(mask)[:, ::-1].mean(axis=0)), dtype=np.float64)
+
+
 def render_reformats(app: QApplication, window: Any, out: Path) -> None:
     """Three viewports on the timepoint being read: axial, coronal and sagittal through the target's centre."""
     from sfrt_reader.measurement.lesion_metrics import SegmentationResult
@@ -58,7 +65,7 @@ def render_reformats(app: QApplication, window: Any, out: Path) -> None:
     volume: Volume = window.volume_of[label]
     result = SegmentationResult.from_dict(window.segmentations[(label, LESION)])
     mask = _full_mask(volume, result.segmentation)
-    centre = volume.index_to_lps(np.argwhere(mask)[:, ::-1].mean(axis=0))
+    centre = _mask_centre(volume, mask)
     axial = result.longest_axial
     lines = {
         Plane.AXIAL: np.asarray([axial.start, axial.end]),
@@ -79,12 +86,13 @@ def render_reformats(app: QApplication, window: Any, out: Path) -> None:
         layout.addWidget(viewport)
         mid = line.mean(axis=0)
         view = {"plane": plane.value}
-        viewport.draw_lps("length", line, view=view)
+        item = viewport.draw_lps("length", line, view=view)
+        viewport.state.set_slice(item.slice_index)
         viewport.state.apply_preset("1")
         g = viewport.state.geometry
         assert g is not None
         u, v, _ = g.index_to_display(volume.lps_to_index(mid))
-        viewport.state.set_zoom(1.6)
+        viewport.state.set_zoom(ZOOM)
         viewport.state.set_pan(u - (g.width - 1) / 2, v - (g.height - 1) / 2)
         viewport.set_active(plane == Plane.CORONAL)
     row.resize(1500, 560)
@@ -94,12 +102,36 @@ def render_reformats(app: QApplication, window: Any, out: Path) -> None:
     row.close()
 
 
+def _centre_viewports(window: Any) -> None:
+    """Every timepoint's viewport on its target: the slice through its segmentation's centre, zoomed in."""
+    from sfrt_reader.measurement.lesion_metrics import SegmentationResult
+
+    for viewport in window.grid.viewports:
+        volume, g = viewport.state.volume, viewport.state.geometry
+        seg = window.segmentations.get((viewport.info.timepoint_label, LESION))
+        if volume is None or g is None or seg is None:
+            continue
+        result = SegmentationResult.from_dict(seg)
+        centre = _mask_centre(volume, _full_mask(volume, result.segmentation))
+        viewport.state.apply_preset("1")
+        u, v, k = g.index_to_display(volume.lps_to_index(centre))
+        viewport.state.set_slice(int(np.clip(round(k), 0, viewport.state.slice_count - 1)))
+        viewport.state.set_zoom(ZOOM)
+        viewport.state.set_pan(u - (g.width - 1) / 2, v - (g.height - 1) / 2)
+
+
 def render_lesion_3d(app: QApplication, window: Any, out: Path) -> None:
     """The reading window with the 3-D dock open on the target, baseline | current, turned a little."""
     window.lesion3d.action.setChecked(True)
     dock = window.lesion3d.dock
     assert dock is not None
-    window.resizeDocks([dock], [760], Qt.Orientation.Horizontal)
+    window.tabifyDockWidget(window.response_dock, dock)  # the whole right column
+    dock.raise_()
+    window.resizeDocks([dock], [820], Qt.Orientation.Horizontal)
+    window.grid.set_layout(Layout.ONE_BY_TWO)  # baseline | current, as in the 3-D view (settings untouched)
+    window.set_linked(False)
+    app.processEvents()
+    _centre_viewports(window)
     app.processEvents()
     view = dock.view
     view.reset_camera()

@@ -26,7 +26,7 @@ import vtkmodules.vtkRenderingVolumeOpenGL2  # noqa: F401  (registers the volume
 from PySide6.QtWidgets import QDockWidget, QVBoxLayout, QWidget
 from vtkmodules.qt.QVTKRenderWindowInteractor import QVTKRenderWindowInteractor
 from vtkmodules.util.numpy_support import numpy_to_vtk, vtk_to_numpy
-from vtkmodules.vtkCommonCore import VTK_FLOAT, VTK_UNSIGNED_CHAR
+from vtkmodules.vtkCommonCore import VTK_FLOAT
 from vtkmodules.vtkCommonDataModel import vtkImageData, vtkPiecewiseFunction
 from vtkmodules.vtkFiltersCore import vtkFlyingEdges3D, vtkPolyDataNormals, vtkWindowedSincPolyDataFilter
 from vtkmodules.vtkInteractionStyle import vtkInteractorStyleTrackballCamera
@@ -110,7 +110,7 @@ class Lesion3DView(QWidget):
         baseline_ml = crops[0].volume_ml if crops else None
         for n, crop in enumerate(crops):
             renderer = vtkRenderer()
-            renderer.SetViewport(n / count, 0.0, (n + 1) / count, 1.0)
+            renderer.SetViewport(*self._viewport_of(n, count))
             renderer.SetBackground(*BACKGROUND)
             renderer.SetActiveCamera(self.camera)
             renderer.AddVolume(self._region(crop))
@@ -130,6 +130,20 @@ class Lesion3DView(QWidget):
             self.renderers.append(renderer)
         self.reset_camera()
 
+    def _stacked(self) -> bool:
+        """Baseline above current when the view is much taller than wide (a narrow dock), else side by side."""
+        return self.vtk_widget.height() > 1.3 * self.vtk_widget.width()
+
+    def _viewport_of(self, n: int, count: int) -> tuple[float, float, float, float]:
+        if self._stacked():
+            return (0.0, 1.0 - (n + 1) / count, 1.0, 1.0 - n / count)
+        return (n / count, 0.0, (n + 1) / count, 1.0)
+
+    def resizeEvent(self, event: object) -> None:
+        super().resizeEvent(event)  # type: ignore[arg-type]
+        for n, renderer in enumerate(self.renderers):
+            renderer.SetViewport(*self._viewport_of(n, len(self.renderers)))
+
     def _region(self, crop: LesionCrop) -> vtkVolume:
         mapper = vtkFixedPointVolumeRayCastMapper()  # CPU: the same picture under OSMesa, Xvfb and a desktop
         mapper.SetInputData(_image_data(crop.image.astype(np.float32, copy=False), crop, VTK_FLOAT))
@@ -146,9 +160,14 @@ class Lesion3DView(QWidget):
         return volume
 
     def _surface(self, crop: LesionCrop, rgb: tuple[float, float, float]) -> vtkActor:
+        from scipy.ndimage import gaussian_filter
+
+        # The mask's voxel steps (5 mm on thick-slice CT) are blurred by one voxel before the iso-surface at 0.5:
+        # the surface follows the lesion, not the slice grid, and keeps its volume on a convex shape.
+        field = gaussian_filter(crop.mask.astype(np.float32), sigma=1.0)
         contour = vtkFlyingEdges3D()
-        contour.SetInputData(_image_data(crop.mask.astype(np.uint8) * 255, crop, VTK_UNSIGNED_CHAR))
-        contour.SetValue(0, 127.5)
+        contour.SetInputData(_image_data(field, crop, VTK_FLOAT))
+        contour.SetValue(0, 0.5)
         smooth = vtkWindowedSincPolyDataFilter()  # takes off the voxel steps without shrinking the surface
         smooth.SetInputConnection(contour.GetOutputPort())
         smooth.SetNumberOfIterations(15)
@@ -172,8 +191,11 @@ class Lesion3DView(QWidget):
     def _text(text: str, rgb: tuple[float, float, float]) -> vtkTextActor:
         actor = vtkTextActor()
         actor.SetInput(text)
-        actor.SetPosition(12, 12)
+        position = actor.GetPositionCoordinate()
+        position.SetCoordinateSystemToNormalizedViewport()
+        position.SetValue(0.03, 0.97)
         prop = actor.GetTextProperty()
+        prop.SetVerticalJustificationToTop()
         prop.SetFontSize(15)
         prop.SetColor(*rgb)
         prop.SetLineSpacing(1.25)
@@ -184,11 +206,17 @@ class Lesion3DView(QWidget):
     def reset_camera(self) -> None:
         """Anterior view, head up, the whole region in sight (both sides share this camera)."""
         half = max((max(c.image.shape) * c.spacing_mm / 2.0 for c in self.crops), default=50.0)
+        # Far enough for the crop box to fit whichever way it is turned, in the narrower direction of one side.
+        count = max(1, len(self.renderers))
+        width, height = max(1, self.vtk_widget.width()), max(1, self.vtk_widget.height())
+        side_w, side_h = (width, height / count) if self._stacked() else (width / count, height)
+        view_angle = 30.0
+        distance = 1.45 * half / (np.tan(np.radians(view_angle / 2.0)) * min(1.0, side_w / side_h))
         self.camera.SetFocalPoint(0.0, 0.0, 0.0)
-        self.camera.SetPosition(0.0, -4.0 * half, 0.0)  # LPS: -y is anterior
+        self.camera.SetPosition(0.0, -distance, 0.0)  # LPS: -y is anterior
         self.camera.SetViewUp(0.0, 0.0, 1.0)
-        self.camera.SetViewAngle(30.0)
-        self.camera.SetClippingRange(0.5 * half, 8.0 * half)
+        self.camera.SetViewAngle(view_angle)
+        self.camera.SetClippingRange(max(1.0, distance - 2.0 * half), distance + 2.0 * half)
         self.render()
 
     def rotate(self, azimuth_deg: float, elevation_deg: float = 0.0) -> None:
