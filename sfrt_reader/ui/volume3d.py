@@ -211,7 +211,7 @@ class Lesion3DView(QWidget):
         width, height = max(1, self.vtk_widget.width()), max(1, self.vtk_widget.height())
         side_w, side_h = (width, height / count) if self._stacked() else (width / count, height)
         view_angle = 30.0
-        distance = 1.45 * half / (np.tan(np.radians(view_angle / 2.0)) * min(1.0, side_w / side_h))
+        distance = 1.2 * half / (np.tan(np.radians(view_angle / 2.0)) * min(1.0, side_w / side_h))
         self.camera.SetFocalPoint(0.0, 0.0, 0.0)
         self.camera.SetPosition(0.0, -distance, 0.0)  # LPS: -y is anterior
         self.camera.SetViewUp(0.0, 0.0, 1.0)
