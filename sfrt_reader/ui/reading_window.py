@@ -36,6 +36,7 @@ from sfrt_reader.reading.records import SIGNATURE_MEANING
 from sfrt_reader.reading.service import ReaderSession
 from sfrt_reader.reading.views import AssessmentView, ReadView, TimepointImages
 from sfrt_reader.ui.grid import Timepoint
+from sfrt_reader.ui.lesion_masks import LesionMasks
 from sfrt_reader.ui.loading import LoadTask
 from sfrt_reader.ui.main_window import MainWindow
 from sfrt_reader.ui.overlays import MeasurementItem
@@ -204,6 +205,7 @@ class ReadingWindow(MainWindow):
         self.segment_tasks: list[SegmentTask] = []
         self._started_segmentations: list[SegmentTask] = []
         self._restoring = False
+        self.masks = LesionMasks(self)
 
         self.panel = LesionPanel()
         self.lesion_dock = self.add_panel(self.panel, "Lesions", Qt.DockWidgetArea.LeftDockWidgetArea)
@@ -235,6 +237,10 @@ class ReadingWindow(MainWindow):
         p.sign_button.clicked.connect(self._sign)
         p.amend_button.clicked.connect(self._amend)
         self.grid.seed_picked.connect(self._on_seed)
+        self.grid.brush_stroke.connect(self.masks.on_stroke)
+        self.mask_fill_action = self._action("mask-fill", "Fill lesion masks", "M", checkable=True)
+        self.mask_fill_action.toggled.connect(self.masks.set_fill)
+        self.toolbar.insertAction(self.undo_action, self.mask_fill_action)
 
         # Load every timepoint in the background; the first one not yet signed is the one read.
         for study in self.images:
@@ -364,9 +370,9 @@ class ReadingWindow(MainWindow):
         p.discard_segmentation.setEnabled(self.proposal is not None)
         p.amend_button.setEnabled(a is not None and a.status == "signed")
         for tool, action in self.tool_actions.items():
-            if tool.draws or tool == Tool.SEGMENT:
+            if tool.draws or tool in (Tool.SEGMENT, Tool.BRUSH):
                 action.setEnabled(not locked)
-        if locked and (self.grid.tool.draws or self.grid.tool == Tool.SEGMENT):
+        if locked and (self.grid.tool.draws or self.grid.tool in (Tool.SEGMENT, Tool.BRUSH)):
             self.set_tool(Tool.POINTER)
         if a is not None and a.status == "signed" and a.signature is not None:
             p.banner.setText(
@@ -410,6 +416,7 @@ class ReadingWindow(MainWindow):
         self.grid.set_timepoints(timepoints, current=current, blinded=self.blinded)
         self.grid.set_tool(self.grid.tool)
         self._restore_drawings()
+        self.masks.refresh()
         self.measurements_panel.refresh()
         self.timepoints_changed.emit()
 
@@ -484,6 +491,7 @@ class ReadingWindow(MainWindow):
         if item is not None:
             self.active_lesion = str(item.data(Qt.ItemDataRole.UserRole))
             self.show_status(f"Active lesion {self.active_lesion}: new drawings belong to it")
+            self.masks.refresh()
 
     def _next_code(self, role: str) -> str:
         prefix = {"target": "T", "non-target": "NT", "new": "N"}[role]
@@ -676,6 +684,7 @@ class ReadingWindow(MainWindow):
             f"axis {result.short_axis_mm:.1f} mm, mean {result.mean:.1f} {unit}, volume {result.volume_ml:.1f} ml"
         )
         self._refresh_panels()
+        self.masks.refresh()
 
     def _on_segment_failed(self, task: SegmentTask, message: str) -> None:
         self._segment_finished(task)
@@ -691,6 +700,7 @@ class ReadingWindow(MainWindow):
             self.show_error("the proposal belongs to another timepoint: segment again")
             return
         self.segmentations[(label, lesion)] = result.to_dict()
+        self.masks.forget_edits((label, lesion))
         self.proposal = None
         self.panel.proposal.setText("")
         self._restoring = True
@@ -703,11 +713,13 @@ class ReadingWindow(MainWindow):
         finally:
             self._restoring = False
         self.sync_measurements()
+        self.masks.refresh()
 
     def _discard_segmentation(self) -> None:
         self.proposal = None
         self.panel.proposal.setText("")
         self._refresh_panels()
+        self.masks.refresh()
 
     # ---------------------------------------------------------------------------------------- sign-off
     def _sign(self) -> None:
