@@ -328,23 +328,27 @@ class ReadingWindow(MainWindow):
         p.role.clear()
         for role in ("target", "non-target") if self.reading_label == baseline else ("new",):
             p.role.addItem(role, role)
-        # non-target statuses of this timepoint
-        while p.non_target_form.rowCount():
-            p.non_target_form.removeRow(0)
-        p.non_target_boxes = {}
-        for les in self.read.lesions:
-            if les.role != "non-target":
-                continue
-            box = QComboBox()
-            box.setObjectName(f"nonTarget-{les.code}")
-            box.addItem("(choose)", "")
-            for status in NON_TARGET_STATUSES:
-                box.addItem(status.replace("_", " "), status)
-            current = a.non_targets.get(les.code, "") if a else ""
+        # non-target statuses of this timepoint: the boxes are kept while the non-targets stay the same, so a
+        # reader choosing with the keyboard keeps the focus on the box (rebuilding it would drop the focus)
+        non_targets = [les for les in self.read.lesions if les.role == "non-target"]
+        if [les.code for les in non_targets] != list(p.non_target_boxes):
+            while p.non_target_form.rowCount():
+                p.non_target_form.removeRow(0)
+            p.non_target_boxes = {}
+            for les in non_targets:
+                box = QComboBox()
+                box.setObjectName(f"nonTarget-{les.code}")
+                box.addItem("(choose)", "")
+                for status in NON_TARGET_STATUSES:
+                    box.addItem(status.replace("_", " "), status)
+                box.currentIndexChanged.connect(lambda _i, code=les.code, b=box: self._on_non_target(code, b))
+                p.non_target_form.addRow(f"{les.code} ({les.organ})", box)
+                p.non_target_boxes[les.code] = box
+        for code, box in p.non_target_boxes.items():
+            current = a.non_targets.get(code, "") if a else ""
+            box.blockSignals(True)
             box.setCurrentIndex(max(box.findData(current), 0))
-            box.currentIndexChanged.connect(lambda _i, code=les.code, b=box: self._on_non_target(code, b))
-            p.non_target_form.addRow(f"{les.code} ({les.organ})", box)
-            p.non_target_boxes[les.code] = box
+            box.blockSignals(False)
         if a is not None:
             p.new_lesions.blockSignals(True)
             p.new_lesions.setCurrentIndex(max(p.new_lesions.findData(a.new_lesions), 0))
