@@ -29,6 +29,25 @@ if TYPE_CHECKING:
 Key = tuple[str, str]  # (timepoint label, lesion code)
 
 
+def painted_mask(
+    volume: Volume, mask: LesionSegmentation | None, path: np.ndarray, radius_mm: float, erase: bool
+) -> LesionSegmentation:
+    """The mask after one stroke (`measurement.brush`); a lesion without a mask yet gets the stroke as its mask,
+    so a reader can outline by hand a lesion the one-click segmentation does not find."""
+    from sfrt_reader.measurement.brush import brush_stroke, stroke_mask
+    from sfrt_reader.measurement.errors import MeasurementError
+    from sfrt_reader.measurement.lesion_mask import LesionSegmentation
+
+    if mask is not None:
+        return brush_stroke(volume, mask, path, radius_mm, "erase" if erase else "add")
+    if erase:
+        raise MeasurementError("this lesion has no mask to erase from: segment it or paint it first")
+    k, (rows, cols), painted = stroke_mask(volume, path, radius_mm)
+    full = np.zeros(volume.shape, dtype=bool)
+    full[k, rows, cols] = painted
+    return LesionSegmentation.from_full_mask(volume, full, method="brush")
+
+
 class MeasureSignals(QObject):
     done = Signal(object, object)  # task, SegmentationResult
     failed = Signal(object, str)
@@ -146,9 +165,10 @@ class LesionMasks(QObject):
 
     # ------------------------------------------------------------------------------------------- brush
     def on_stroke(self, viewport: Any, slice_index: int, path: np.ndarray, radius_mm: float, erase: bool) -> None:
-        """A stroke finished on a viewport: edit the active lesion's mask on the timepoint read (one undo step)."""
-        from sfrt_reader.measurement.brush import apply_stroke
+        """A stroke finished on a viewport: edit the active lesion's mask on the timepoint read (one undo step).
 
+        The new mask is made here at once (a few to a hundred ms), so the outline follows the stroke and the next
+        stroke paints on it; its metrics are measured in a worker (`show_state`)."""
         w = self.window
         if viewport is not w.reading_viewport() or w.locked:
             w.show_error(f"paint on {w.reading_label}, the timepoint being read (and not signed)")
@@ -162,9 +182,7 @@ class LesionMasks(QObject):
             return
         before_mask = self.mask(key)
         try:
-            after = apply_stroke(
-                viewport.state.volume, before_mask, slice_index, path, radius_mm, "erase" if erase else "add"
-            )
+            after = painted_mask(viewport.state.volume, before_mask, path, radius_mm, erase)
         except SfrtError as error:
             w.show_error(str(error))
             return

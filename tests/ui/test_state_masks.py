@@ -7,6 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sfrt_reader.errors import SfrtError
+from sfrt_reader.ui.lesion_masks import painted_mask
 from sfrt_reader.ui.state.masks import (
     BRUSH_MAX_MM,
     BRUSH_MIN_MM,
@@ -61,3 +63,17 @@ def test_brush_size_steps_geometrically_and_stays_in_range() -> None:
     assert brush.grow(-2) == pytest.approx(5.0 / 1.2)
     assert brush.set_radius(1000) == BRUSH_MAX_MM
     assert brush.set_radius(0) == BRUSH_MIN_MM
+
+
+def test_a_lesion_without_a_mask_gets_the_stroke_as_its_mask() -> None:
+    volume = axial_ct()
+    centre = volume.index_to_lps(np.array([20.0, 30.0, 4.0]))
+    mask = painted_mask(volume, None, np.asarray([centre]), 4.0, erase=False)
+    sx, sy = volume.pixel_spacing
+    jj, ii = np.mgrid[0 : volume.shape[1], 0 : volume.shape[2]].astype(float)
+    disc = ((ii - 20.0) * sx) ** 2 + ((jj - 30.0) * sy) ** 2 <= 16.0 * (1 + 1e-9)
+    expected = np.zeros(volume.shape, bool)
+    expected[4] = disc
+    assert np.array_equal(mask.full_mask(), expected) and mask.method == "brush"
+    with pytest.raises(SfrtError, match="no mask to erase"):
+        painted_mask(volume, None, np.asarray([centre]), 4.0, erase=True)
