@@ -405,12 +405,26 @@ class ReadingWindow(MainWindow):
         self.show_status(f"Loaded {study.label}: {volume.modality} {volume.shape[2]}x{volume.shape[1]}")
         self._rehang()
 
+    def _on_failed(self, task: LoadTask, message: str) -> None:
+        """A timepoint's images could not be loaded: say which timepoint (the rest of the read stays usable)."""
+        study = getattr(task, "study", None)
+        if study is not None:
+            message = f"the images of {study.label} could not be loaded, so nothing can be drawn on it: {message}"
+        super()._on_failed(task, message)
+
     def _rehang(self) -> None:
         """Hang the loaded timepoints in protocol order with the one being read as current; restore drawings."""
         if not hasattr(self, "volume_of"):
             super()._rehang()
             return
-        loaded = [st for st in self.images if st.label in self.volume_of]
+        # Never hang a timepoint later than the one read (the reader must not see the future); when the one read
+        # has no images (not loaded yet, or its load failed), the latest earlier timepoint takes the current cell.
+        order = self.session.protocol.order_of
+        loaded = [
+            st
+            for st in self.images
+            if st.label in self.volume_of and (not self.reading_label or order(st.label) <= order(self.reading_label))
+        ]
         timepoints = [
             Timepoint(
                 self.volume_of[st.label],

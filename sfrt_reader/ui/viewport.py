@@ -653,9 +653,17 @@ class SliceViewport(QGraphicsView):
         metrics = QFontMetricsF(self._font)
         step = metrics.lineSpacing()
         margin = 8.0
+        # each top corner gets half the width less a gap, long series descriptions are elided rather than
+        # written over the subject's corner in a narrow viewport
+        room = max(40.0, width / 2.0 - margin - 12.0)
+
+        def fit(line: str) -> str:
+            return metrics.elidedText(line, Qt.TextElideMode.ElideRight, room)
+
         for n, line in enumerate(corners.top_left):
-            self._text(painter, margin, margin + metrics.ascent() + n * step, line)
+            self._text(painter, margin, margin + metrics.ascent() + n * step, fit(line))
         for n, line in enumerate(corners.top_right):
+            line = fit(line)
             self._text(
                 painter, width - margin - metrics.horizontalAdvance(line), margin + metrics.ascent() + n * step, line
             )

@@ -166,3 +166,14 @@ def test_brush_adds_erases_undoes_and_updates_the_table(qtbot, window) -> None: 
     assert _stored_t1(window).volume_ml == pytest.approx(_volume_ml(window), rel=1e-9)
     assert _volume_ml(window) < painted_volume
     assert not window.errors, window.errors
+
+    # the edited mask is what the read database holds: a new window on the read (after a crash, say) shows it
+    edited = window.masks.mask(("baseline", "T1"))
+    again = ReadingWindow(window.session, DEMO_SUBJECT, settings=window.settings)
+    qtbot.addWidget(again)
+    again.resize(1200, 800)
+    again.show()
+    wait_loaded(qtbot, again)
+    assert again.masks.mask(("baseline", "T1")) == edited
+    assert [m.code for m in again.reading_viewport().mask_overlay.masks] == ["T1"]
+    again.close()
