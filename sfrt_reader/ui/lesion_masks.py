@@ -220,11 +220,14 @@ class LesionMasks(QObject):
             for item in list(viewport.measurements):
                 if item.lesion_id == key[1] and item.property("segmentation"):
                     viewport.remove_measurement(item)
-            if result is not None:
-                for line in ("longest_axial", "short_axis"):
+            for line in ("longest_axial", "short_axis") if result is not None else ():
+                try:
                     item = viewport.draw_lps("length", [result[line]["start"], result[line]["end"]], undoable=False)
-                    item.setProperty("segmentation", True)
-                    item.lesion_id = key[1]
+                except (SfrtError, KeyError, ValueError) as error:
+                    w.show_error(f"the {line.replace('_', ' ')} line of {key[1]} cannot be drawn: {error}")
+                    continue
+                item.setProperty("segmentation", True)
+                item.lesion_id = key[1]
         if key[0] == w.reading_label:
             w.sync_measurements()
         self.refresh()

@@ -131,8 +131,10 @@ def brush_stroke(qtbot: Any, viewport: Any, points: list[QPoint], erase: bool = 
 def add_lesion(qtbot: Any, window: ReadingWindow, role: str, organ: str, nodal: bool = False) -> None:
     p = window.panel
     choose(qtbot, p.role, role)
-    p.organ.clear()
+    p.organ.setFocus()
+    qtbot.keyClick(p.organ, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)  # typing replaces the selection
     qtbot.keyClicks(p.organ, organ)
+    assert p.organ.text() == organ
     if nodal != p.nodal.isChecked():
         qtbot.mouseClick(p.nodal, Qt.MouseButton.LeftButton)
     click_button(qtbot, p.add_button)

@@ -155,10 +155,11 @@ def test_brush_adds_erases_undoes_and_updates_the_table(qtbot, window) -> None: 
     assert _stored_t1(window).volume_ml == pytest.approx(painted_volume, rel=1e-9)
 
     # M fills the masks; a 50 mm eraser clears the lesion on this slice only (its other slices stay)
-    window.mask_fill_action.trigger()
-    assert viewport.mask_overlay.fill
+    qtbot.keyClick(viewport, "m")
+    assert viewport.mask_overlay.fill and window.mask_fill_action.isChecked()
     before = _mask_pixels(window, k)
-    viewport.brush.set_radius(50.0)
+    wheel(viewport.viewport(), QPoint(50, 50), 13, Qt.KeyboardModifier.ControlModifier)  # to the 50 mm maximum
+    assert viewport.brush.radius_mm == 50.0
     at = widget_point(viewport, centre)
     _stroke(qtbot, viewport, [at], erase=True)
     qtbot.waitUntil(lambda: not window.masks.busy, timeout=60_000)
