@@ -8,6 +8,7 @@ with vtkWindowToImageFilter and painted over the dock (Qt's grab shows VTK areas
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -125,6 +126,10 @@ def render_lesion_3d(app: QApplication, window: Any, out: Path) -> None:
     window.lesion3d.action.setChecked(True)
     dock = window.lesion3d.dock
     assert dock is not None
+    deadline = time.monotonic() + 300
+    while not dock.view.crops and time.monotonic() < deadline:  # the crops are resampled in a worker thread
+        app.processEvents()
+        time.sleep(0.02)
     window.tabifyDockWidget(window.response_dock, dock)  # the whole right column
     dock.raise_()
     window.resizeDocks([dock], [820], Qt.Orientation.Horizontal)
