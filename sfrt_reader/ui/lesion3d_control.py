@@ -48,6 +48,11 @@ class Lesion3DController(QObject):
         if open_:
             self.refresh()
 
+    @property
+    def busy(self) -> bool:
+        """True while the crops for the picture are being resampled."""
+        return self._pending is not None
+
     def _on_visibility(self, visible: bool) -> None:
         if visible:
             self.refresh()

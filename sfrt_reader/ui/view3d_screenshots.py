@@ -127,7 +127,7 @@ def render_lesion_3d(app: QApplication, window: Any, out: Path) -> None:
     dock = window.lesion3d.dock
     assert dock is not None
     deadline = time.monotonic() + 300
-    while not dock.view.crops and time.monotonic() < deadline:  # the crops are resampled in a worker thread
+    while window.lesion3d.busy and time.monotonic() < deadline:  # the crops are resampled in a worker thread
         app.processEvents()
         time.sleep(0.02)
     window.tabifyDockWidget(window.response_dock, dock)  # the whole right column
