@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, QRunnable, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QRunnable, Qt, Signal
 from PySide6.QtGui import QAction
 
 from sfrt_reader.errors import SfrtError
@@ -30,6 +30,7 @@ class Lesion3DController(QObject):
         self.dock: Lesion3DDock | None = None
         self.action: QAction = window._action("view3d", "3-D lesion view: baseline | current", "Alt+D", checkable=True)
         self.action.toggled.connect(self.set_open)
+        window.installEventFilter(self)  # close the VTK view with the window
         self._shown: tuple[Any, ...] | None = None
         self._pending: tuple[Any, ...] | None = None
         self._tasks: list[CropTask] = []  # kept alive until their signals are delivered
@@ -47,6 +48,25 @@ class Lesion3DController(QObject):
         self.dock.setVisible(open_)
         if open_:
             self.refresh()
+
+    def close_view(self) -> None:
+        """Release the VTK render window (before the reading window goes: a render window left to the garbage
+        collector takes the OpenGL context of the next one with it)."""
+        if self.dock is not None:
+            self.dock.view.close_view()
+            self.dock.setParent(None)
+            self.dock.deleteLater()
+            self.dock = None
+            self._shown = None
+            if self.action.isChecked():
+                self.action.blockSignals(True)
+                self.action.setChecked(False)
+                self.action.blockSignals(False)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.window and event.type() == QEvent.Type.Close:
+            self.close_view()
+        return False
 
     @property
     def busy(self) -> bool:

@@ -150,7 +150,7 @@ def render_lesion_3d(app: QApplication, window: Any, out: Path) -> None:
     painter.drawImage(view.vtk_widget.mapTo(window, QPoint(0, 0)), rendered)
     painter.end()
     picture.save(str(out / "lesion-3d.png"))
-    window.lesion3d.action.setChecked(False)
+    window.lesion3d.close_view()
 
 
 def render_views(app: QApplication, home: Any, subject: str, label: str, out: Path, wait: Any) -> None:

@@ -134,7 +134,8 @@ def test_3d_dock_opens_on_the_active_lesion_with_its_volume(segmented, qtbot) ->
     assert SURFACE_COLORS[0][2] > SURFACE_COLORS[0][0]
     qtbot.mouseClick(window.toolbar.widgetForAction(window.lesion3d.action), Qt.MouseButton.LeftButton)
     assert not dock.isVisible()
-    dock.view.close_view()
+    window.close()  # closes the VTK view with it
+    assert window.lesion3d.dock is None
 
 
 def test_no_vtk_is_imported_at_start_up() -> None:
