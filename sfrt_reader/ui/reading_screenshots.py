@@ -8,6 +8,7 @@ one-click segmentation accepted and a longest diameter drawn, the inguinal node 
 signed. The drawings go through the same controller slots as the mouse (`SliceViewport.draw_lps`, the segmentation
 task), at the ground truth's lesion positions. Then reader1 and reader2 complete demo-02 through the session API,
 reader2 drawing T1 30% longer at 6 months, and the adjudicator's desk is pictured on that disagreement.
+The reformats and the 3-D lesion view of the CT read are taken by `view3d_screenshots`.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import QApplication
 from sfrt_reader.ui.app import WorklistWindow, application
 from sfrt_reader.ui.login import LoginDialog
 from sfrt_reader.ui.reading_window import ReadingWindow, SegmentTask
+from sfrt_reader.ui.view3d_screenshots import render_views
 
 SIZE = (1700, 1000)
 ZOOM = 2.0
@@ -219,6 +221,7 @@ def main(argv: list[str] | None = None) -> int:
     subjects = {s["subject"]: s for s in truth["subjects"]}
     ct = "demo-01" if "demo-01" in subjects else sorted(subjects)[0]
     render_read(app, home, truth, ct, ["baseline", "3m", "6m"], out / "reading-ct.png")
+    render_views(app, home, ct, "6m", out, _wait)  # reformats.png and lesion-3d.png of the same read
     with_mr = [code for code, s in sorted(subjects.items()) if "MR" in s["modalities"]]
     if with_mr:  # a demo generated for fewer subjects may have no MR subject
         render_read(app, home, truth, with_mr[0], ["baseline", "3m"], out / "reading-mr.png")
