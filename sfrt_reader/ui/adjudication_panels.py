@@ -67,21 +67,25 @@ def draw_saved_object(viewport: Any, obj: dict[str, Any]) -> list[MeasurementIte
 
     The stored dict goes through the measurement layer's one dispatcher (`measurement_from_dict`, which refuses a
     malformed one in words); a line, bidimensional, ellipse or freehand region is redrawn from its patient
-    coordinates, a segmentation by its longest axial diameter and short axis. A 3-D mask alone has nothing to draw.
+    coordinates, a segmentation by its longest axial diameter and short axis, each on the plane it was drawn on (a
+    reformat when the stored dict says so). A 3-D mask alone has nothing to draw.
     """
     m = measurement_from_dict(obj)
+    view = obj.get("view")
     if isinstance(m, Line):
-        return [viewport.draw_lps("length", [m.start, m.end])]
+        return [viewport.draw_lps("length", [m.start, m.end], view=view)]
     if isinstance(m, Bidimensional):
         la, sa = m.long_axis, m.short_axis
-        return [viewport.draw_lps("bidimensional", [la.start, la.end, sa.start, sa.end])]
+        return [viewport.draw_lps("bidimensional", [la.start, la.end, sa.start, sa.end], view=view)]
     if isinstance(m, RegionStatistics) and isinstance(m.region, EllipseRegion):
         r = m.region
-        return [viewport.draw_lps("ellipse", [r.center, r.axis_end_1, r.axis_end_2])]
+        return [viewport.draw_lps("ellipse", [r.center, r.axis_end_1, r.axis_end_2], view=view)]
     if isinstance(m, RegionStatistics):
-        return [viewport.draw_lps("freehand", list(m.region.points))]
+        return [viewport.draw_lps("freehand", list(m.region.points), view=view)]
     if isinstance(m, SegmentationResult):
-        return [viewport.draw_lps("length", [line.start, line.end]) for line in (m.longest_axial, m.short_axis)]
+        return [
+            viewport.draw_lps("length", [line.start, line.end], view=view) for line in (m.longest_axial, m.short_axis)
+        ]
     return []
 
 
@@ -206,8 +210,9 @@ class ReadPane(QWidget):
         volume = viewport.state.volume
         if volume is not None and volume.modality == "CT":
             viewport.state.apply_preset("1")  # soft tissue, as a reader measures a sarcoma
-        if items:
-            self._centre_on(viewport, items[0])
+        shown = [item for item in items if item.plane == viewport.state.plane]  # the plane the viewport ended on
+        if shown:
+            self._centre_on(viewport, shown[0])
 
     @staticmethod
     def _centre_on(viewport: Any, item: MeasurementItem) -> None:
