@@ -153,6 +153,8 @@ def scripted_central_read(
     `stretch` lengthens T1's line at some timepoints (about its centre): the second reader "measures" a larger
     tumour there, which is how the adjudication picture gets two reads that disagree.
     """
+    from sfrt_reader.measurement.lines import Line
+
     session = service.login(username, password)
     read_id = int(session.open_read(subject["subject"]).read_id)
     for tp in subject["timepoints"]:
@@ -183,7 +185,7 @@ def scripted_central_read(
                 diameter_mm=round(length, 1),
                 mean_hu=None if mean is None else round(float(mean), 1),
                 unit=lesion.get("unit"),
-                objects=[{"kind": "line", "start": start.tolist(), "end": end.tolist(), "length_mm": length}],
+                objects=[Line(tuple(start.tolist()), tuple(end.tolist())).to_dict()],
             )
         session.sign(read_id, label, password)
     return read_id
