@@ -264,10 +264,7 @@ def _segment_in_roi(
     # The margin is placed on a lightly smoothed image: the 2 mm smoothing that steadies the growing also spreads
     # a thin enhancing rim over its neighbours, which would move the margin a pixel outwards all round.
     light = sitk.GetArrayFromImage(sitk.SmoothingRecursiveGaussian(image, [REFINE_SMOOTHING_MM] * 2 + [0.5]))
-    refined = tumour
-    for _ in range(int(REFINE_ITERATIONS)):
-        refined = _refine_margin(light, refined, spacing)
-    cleaned = _clean(refined, local[0], spacing)
+    cleaned = _clean(_refine_margin(light, tumour, spacing), local[0], spacing)
     if cleaned is None or not cleaned.any():
         return None
     if f == 1:
@@ -397,7 +394,6 @@ REFINE_INNER_MM = (2.0, 5.0)
 REFINE_OUTER_MM = (2.0, 5.0)
 REFINE_SIGMA_MM = 6.0
 REFINE_SMOOTHING_MM = 0.75
-REFINE_ITERATIONS = 1
 RIM_REACH_BEYOND_MM = 15.0
 OPENING_MM = 3.0
 HALO_MM = 2.0
