@@ -36,6 +36,10 @@ from PySide6.QtWidgets import (
 
 from sfrt_reader.errors import SfrtError
 from sfrt_reader.imaging.volume import Volume
+from sfrt_reader.measurement.lesion_metrics import SegmentationResult
+from sfrt_reader.measurement.lines import Bidimensional, Line
+from sfrt_reader.measurement.regions import EllipseRegion, RegionStatistics
+from sfrt_reader.measurement.serialise import measurement_from_dict
 from sfrt_reader.reading.records import MIN_REASON_LENGTH
 from sfrt_reader.reading.views import ReadView, TimepointImages
 from sfrt_reader.ui.adjudication_compare import CRITERIA, CompareRow
@@ -64,19 +68,19 @@ def draw_saved_object(viewport: Any, obj: dict[str, Any]) -> list[MeasurementIte
     A line, bidimensional, ellipse or freehand region is redrawn from its patient coordinates; a segmentation by
     its longest axial diameter and short axis. Other kinds have nothing to draw.
     """
-    kind = obj.get("kind")
-    if kind == "line":
-        return [viewport.draw_lps("length", [obj["start"], obj["end"]])]
-    if kind == "bidimensional":
-        la, sa = obj["long_axis"], obj["short_axis"]
-        return [viewport.draw_lps("bidimensional", [la["start"], la["end"], sa["start"], sa["end"]])]
-    if kind == "region_statistics" and obj.get("region", {}).get("kind") == "ellipse":
-        r = obj["region"]
-        return [viewport.draw_lps("ellipse", [r["center"], r["axis_end_1"], r["axis_end_2"]])]
-    if kind == "region_statistics":
-        return [viewport.draw_lps("freehand", obj["region"]["points"])]
-    if kind == "segmentation_result":
-        return [viewport.draw_lps("length", [obj[k]["start"], obj[k]["end"]]) for k in ("longest_axial", "short_axis")]
+    m = measurement_from_dict(obj)  # an unknown kind or a damaged record: MeasurementError, shown by the caller
+    if isinstance(m, Line):
+        return [viewport.draw_lps("length", [m.start, m.end])]
+    if isinstance(m, Bidimensional):
+        la, sa = m.long_axis, m.short_axis
+        return [viewport.draw_lps("bidimensional", [la.start, la.end, sa.start, sa.end])]
+    if isinstance(m, RegionStatistics) and isinstance(m.region, EllipseRegion):
+        r = m.region
+        return [viewport.draw_lps("ellipse", [r.center, r.axis_end_1, r.axis_end_2])]
+    if isinstance(m, RegionStatistics):
+        return [viewport.draw_lps("freehand", list(m.region.points))]
+    if isinstance(m, SegmentationResult):
+        return [viewport.draw_lps("length", [line.start, line.end]) for line in (m.longest_axial, m.short_axis)]
     return []
 
 
