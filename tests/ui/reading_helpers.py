@@ -20,9 +20,10 @@ def generate_images(out: Path) -> None:
     """One demo subject at 256 x 256: the one-click segmentation needs the 1.5 mm pixels (at 3 mm it finds only
     part of the tumour), and one subject keeps the generation short."""
     from sfrt_reader.imaging.demo_trial import generate_demo_trial
+    from sfrt_reader.trial.expected import expected_responses
 
     out.mkdir(parents=True, exist_ok=True)
-    generate_demo_trial(out, size=256, subjects=(DEMO_SUBJECT,))
+    generate_demo_trial(out, size=256, subjects=(DEMO_SUBJECT,), expected=expected_responses)
 
 
 def make_demo(root: Path, images: Path, paradigm: str) -> tuple[Path, dict[str, Any]]:
