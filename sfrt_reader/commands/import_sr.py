@@ -8,7 +8,9 @@ from pathlib import Path
 from sfrt_reader.commands._login import add_login_arguments, login
 
 NAME = "import-sr"
-HELP = "re-import a TID 1500 DICOM SR written by `export --format sr` into the timepoint it measures"
+HELP = (
+    "re-import a TID 1500 DICOM SR written by `export --format sr` into the timepoint it measures (started if needed)"
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -22,5 +24,6 @@ def run(args: argparse.Namespace) -> int:
 
     session = login(args)
     result = import_sr(session, args.file, args.read)
-    print(f"read {result.read_id}, {result.label}: measurements of {', '.join(result.lesions)} restored")
+    started = f" ({result.label} started)" if result.started else ""
+    print(f"read {result.read_id}, {result.label}{started}: measurements of {', '.join(result.lesions)} restored")
     return 0

@@ -47,11 +47,11 @@ from sfrt_reader.reading.models import (
     Reader,
     Signature,
     Subject,
-    SubjectIdentity,
     TimepointAssessment,
     utcnow,
 )
 from sfrt_reader.reading.passwords import check_password
+from sfrt_reader.reading.preload import IdentityRows, Preloaded
 from sfrt_reader.reading.records import (
     ADJUDICATION_MEANING,
     LESION_ROLES,
@@ -194,30 +194,40 @@ class ReaderSession:
 
     def identity(self, pseudonym: str) -> IdentityView:
         """Identifiers, arm, site and calendar dates of a subject: refused in a blinded session."""
+        return self.identities([pseudonym])[pseudonym]
+
+    def identities(self, pseudonyms: list[str]) -> dict[str, IdentityView]:
+        """`identity` of several subjects in three queries (a local trial-level export); refused when blinded."""
         if self.blinded:
             raise AccessDeniedError("this is a blinded central-review session: identity, arm and dates are withheld")
 
-        def work(s: Session) -> IdentityView:
-            subject = self.service._subject(s, pseudonym)
-            ident = s.get(SubjectIdentity, subject.id)
-            studies = s.scalars(select(ImagingStudy).where(ImagingStudy.subject_id == subject.id))
-            return IdentityView(
-                pseudonym=subject.pseudonym,
-                patient_id=ident.patient_id if ident else None,
-                patient_name=ident.patient_name if ident else None,
-                birth_date=ident.birth_date if ident else None,
-                arm=subject.arm,
-                site_code=subject.site.code,
-                site_name=subject.site.name,
-                rt_start_date=subject.rt_start_date,
-                rt_end_date=subject.rt_end_date,
-                studies=tuple(
-                    StudyIdentity(
-                        st.timepoint_label, st.study_date, st.accession_number, st.institution, st.description
-                    )
-                    for st in studies
-                ),
-            )
+        def work(s: Session) -> dict[str, IdentityView]:
+            rows = IdentityRows.load(s, pseudonyms)
+            out = {}
+            for pseudonym in pseudonyms:
+                subject = rows.subjects.get(pseudonym)
+                if subject is None:
+                    self.service._subject(s, pseudonym)  # raises the usual "no subject" error
+                    continue
+                ident = rows.identities.get(subject.id)
+                out[pseudonym] = IdentityView(
+                    pseudonym=subject.pseudonym,
+                    patient_id=ident.patient_id if ident else None,
+                    patient_name=ident.patient_name if ident else None,
+                    birth_date=ident.birth_date if ident else None,
+                    arm=subject.arm,
+                    site_code=subject.site.code,
+                    site_name=subject.site.name,
+                    rt_start_date=subject.rt_start_date,
+                    rt_end_date=subject.rt_end_date,
+                    studies=tuple(
+                        StudyIdentity(
+                            st.timepoint_label, st.study_date, st.accession_number, st.institution, st.description
+                        )
+                        for st in rows.studies.get(subject.id, [])
+                    ),
+                )
+            return out
 
         return self.db.read(work)
 
@@ -260,27 +270,15 @@ class ReaderSession:
     def views(self, read_ids: list[int]) -> list[ReadView]:
         """`view` of several reads at once, for a trial-level export of a hundred reads.
 
-        The same `_view` as `view`, in one database session whose identity map is first filled with the reads'
-        lesions, timepoints, studies, measurements, signatures and readers in a few bulk queries, so that the
-        per-row relationship loads of `_view` are answered from memory instead of one query each.
+        The same `_view` as `view`, in one database session, but fed from rows fetched with one query per table
+        for all the reads (`Preloaded`) instead of a few queries per timepoint: a constant number of statements
+        however many reads are asked for.
         """
 
         def work(s: Session) -> list[ReadView]:
+            pre = Preloaded.load(s, read_ids)
             reads = [self._read_for_view(s, rid) for rid in read_ids]
-            ids = [read.id for read, _ in reads]
-            keep: list[Any] = list(s.scalars(select(Reader)))  # the identity map holds objects weakly
-            for chunk in range(0, len(ids), 500):
-                part = ids[chunk : chunk + 500]
-                keep += s.scalars(select(Lesion).where(Lesion.read_id.in_(part))).all()
-                assessments = s.scalars(select(TimepointAssessment).where(TimepointAssessment.read_id.in_(part))).all()
-                a_ids = [a.id for a in assessments]
-                keep += assessments
-                keep += s.scalars(select(ImagingStudy).where(ImagingStudy.id.in_({a.study_id for a in assessments})))
-                keep += s.scalars(select(Measurement).where(Measurement.assessment_id.in_(a_ids))).all()
-                keep += s.scalars(select(Signature).where(Signature.assessment_id.in_(a_ids))).all()
-            views = [self._view(s, read, label) for read, label in reads]
-            del keep
-            return views
+            return [self._view(s, read, label, pre) for read, label in reads]
 
         return self.db.read(work)
 
@@ -304,6 +302,29 @@ class ReaderSession:
                     folder, uid = st.source_path, st.study_instance_uid
                 out[a.label] = StudyImages(a.label, uid, folder)
             return out
+
+        return self.db.read(work)
+
+    def study_assignment(self, study_instance_uid: str) -> tuple[str, str | None, int] | None:
+        """(pseudonym, assigned timepoint label or None, study number) of the study an exported file refers to.
+
+        A central trial's files carry the de-identified copies' Study Instance UIDs (remapped with each subject's
+        secret), a local trial's the originals, as `study_images` hands them out. None when no study matches.
+        """
+        from sfrt_reader.imaging.deidentify import remap_uid
+
+        central = self.service.paradigm == "central"
+
+        def work(s: Session) -> tuple[str, str | None, int] | None:
+            rows = s.execute(select(ImagingStudy, Subject).join(Subject, ImagingStudy.subject_id == Subject.id))
+            for st, subject in rows:
+                if central:
+                    uid = remap_uid(st.study_instance_uid, subject.uid_secret) if st.deidentified_path else None
+                else:
+                    uid = st.study_instance_uid
+                if uid == study_instance_uid:
+                    return subject.pseudonym, st.timepoint_label, st.id
+            return None
 
         return self.db.read(work)
 
@@ -369,13 +390,23 @@ class ReaderSession:
         return base.study.study_date if base is not None else None
 
     def _assessment_view(
-        self, s: Session, a: TimepointAssessment, baseline: date | None, signer_label: str | None = None
+        self,
+        s: Session,
+        a: TimepointAssessment,
+        baseline: date | None,
+        signer_label: str | None = None,
+        pre: Preloaded | None = None,
     ) -> AssessmentView:
-        """One version of a timepoint; `signer_label` replaces the signer's name (an adjudicator sees "A"/"B")."""
-        sig = s.scalar(select(Signature).where(Signature.assessment_id == a.id))
+        """One version of a timepoint; `signer_label` replaces the signer's name (an adjudicator sees "A"/"B").
+        With `pre` (a trial-level export) the rows come from the bulk load instead of a query each."""
+        if pre is None:
+            sig = s.scalar(select(Signature).where(Signature.assessment_id == a.id))
+            rows = measurements_of(s, a.id)
+        else:
+            sig, rows = pre.signatures.get(a.id), pre.measurements.get(a.id, [])
         signature = None
         if sig is not None:
-            signer = s.get(Reader, sig.reader_id)
+            signer = pre.readers.get(sig.reader_id) if pre is not None else s.get(Reader, sig.reader_id)
             signature = SignatureView(
                 signer=signer_label or (signer.username if signer else "?"),
                 meaning=sig.meaning,
@@ -407,7 +438,7 @@ class ReaderSession:
                     fragments_mm=tuple(m.fragments_mm) if m.fragments_mm else None,
                     objects=tuple(m.objects),
                 )
-                for m in sorted(measurements_of(s, a.id), key=lambda m: m.lesion.code)
+                for m in sorted(rows, key=lambda m: m.lesion.code)
             ),
             results=a.results,
             problems=tuple(a.problems or ()),
@@ -416,9 +447,15 @@ class ReaderSession:
             signature=signature,
         )
 
-    def _view(self, s: Session, read: Read, reader_label: str) -> ReadView:
-        baseline = self._baseline_study_date(s, read)
-        current = sorted(current_versions(s, read.id), key=lambda a: self._order(a.label))
+    def _view(self, s: Session, read: Read, reader_label: str, pre: Preloaded | None = None) -> ReadView:
+        if pre is None:
+            baseline = self._baseline_study_date(s, read)
+            versions, lesions = current_versions(s, read.id), lesions_of(s, read.id)
+        else:
+            base = pre.current_version(read.id, self.protocol.baseline.label)
+            baseline = base.study.study_date if base is not None else None
+            versions, lesions = pre.current_versions(read.id), pre.lesions.get(read.id, [])
+        current = sorted(versions, key=lambda a: self._order(a.label))
         return ReadView(
             read_id=read.id,
             pseudonym=read.subject.pseudonym,
@@ -426,10 +463,10 @@ class ReaderSession:
             reader=reader_label,
             lesions=tuple(
                 LesionView(les.code, les.role, les.organ, les.nodal, les.first_label, les.description)
-                for les in lesions_of(s, read.id)
+                for les in lesions
             ),
             timepoints=tuple(
-                self._assessment_view(s, a, baseline, reader_label if reader_label in ("A", "B") else None)
+                self._assessment_view(s, a, baseline, reader_label if reader_label in ("A", "B") else None, pre)
                 for a in current
             ),
             results=read.results,

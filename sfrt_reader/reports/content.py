@@ -27,6 +27,7 @@ from sfrt_reader.reading.views import (
     StudyImages,
 )
 from sfrt_reader.reports.errors import ReportError
+from sfrt_reader.trial import Protocol
 
 FORM_ID = "SFRT-RF"
 FORM_VERSION = "1.0"
@@ -69,12 +70,28 @@ class ReadContext:
         return None
 
 
-def gather(session: ReaderSession, read_id: int, with_images: bool = True, view: ReadView | None = None) -> ReadContext:
-    """Read view, identity (unblinded reads only) and image locations of a read, through the session's views."""
+def gather(
+    session: ReaderSession,
+    read_id: int,
+    with_images: bool = True,
+    view: ReadView | None = None,
+    identities: dict[str, IdentityView] | None = None,
+    protocol: Protocol | None = None,
+) -> ReadContext:
+    """Read view, identity (unblinded reads only) and image locations of a read, through the session's views.
+
+    `view`, `identities` and `protocol` may be given already loaded (a trial-level export loads them for every
+    read at once); what is missing is asked of the session.
+    """
     view = view if view is not None and view.read_id == read_id else session.view(read_id)
     blinded = view.kind == "central" or session.blinded
-    identity = None if blinded else session.identity(view.pseudonym)
-    protocol = session.protocol
+    if blinded:
+        identity = None
+    elif identities is not None and view.pseudonym in identities:
+        identity = identities[view.pseudonym]
+    else:
+        identity = session.identity(view.pseudonym)
+    protocol = protocol or session.protocol
     return ReadContext(
         view=view,
         trial_id=protocol.trial_id,

@@ -106,7 +106,7 @@ def _target_table(rows: list[dict[str, Any]], width: float) -> Table:
                 signed_pct(r["change_from_nadir_pct"]),
             ]
         )
-    w = [12, 26, 10, 30, 17, 23, 20, 22, 20]
+    w = [12, 25, 10, 27, 16, 27, 21, 22, 20]
     scale = width / (sum(w) * mm)
     return grid_table(body, [x * mm * scale for x in w], align_right=(3, 4, 5, 6, 7, 8))
 
@@ -126,7 +126,7 @@ def _response_block(content: dict[str, Any], width: float) -> list[Any]:
             signed_pct(c["density_change_pct"]),
         ],
     ]
-    sum_table = grid_table(sums, [width * f for f in (0.1, 0.18, 0.14, 0.14, 0.26, 0.18)], align_right=(1, 2, 3, 5))
+    sum_table = grid_table(sums, [width * f for f in (0.1, 0.18, 0.14, 0.14, 0.26, 0.18)], align_right=(1, 2, 3, 4, 5))
     head = ["Criterion", "Target", "Non-target", "New lesions", "Timepoint response", "Best response so far"]
     rows: list[list[Any]] = [head]
     for criterion in C.CRITERIA:
@@ -302,20 +302,34 @@ def _plot_png(content: dict[str, Any]) -> bytes:
     ax.plot(days, sums, "o-", color="#23415f", label="sum of diameters (mm)")
     for d, s, r in zip(days, sums, rows, strict=True):
         if s is not None:
-            ax.annotate(r["label"], (d, s), textcoords="offset points", xytext=(0, 6), ha="center", fontsize=7)
+            ax.annotate(
+                r["label"],
+                (d, s),
+                textcoords="offset points",
+                xytext=(0, 7),
+                ha="center",
+                fontsize=7,
+                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85},
+            )
     ax.set_xlabel("days from baseline")
     ax.set_ylabel("sum of diameters (mm)", color="#23415f")
     if sums and sums[0]:
         base = sums[0]
         ax.axhline(base * 0.7, color="#2e7d32", lw=0.8, ls="--", label="RECIST PR (-30%)")
-    ax.set_ylim(bottom=0)
+    known = [s for s in sums if s is not None]
+    # Headroom above the highest point, so its timepoint label stays inside the axes.
+    ax.set_ylim(bottom=0, top=1.18 * max(known) if known and max(known) > 0 else None)
     dens = [(d, r["density_hu"]) for d, r in zip(days, rows, strict=True) if r["density_hu"] is not None]
     lines, labels = ax.get_legend_handles_labels()
     if dens:
         ax2 = ax.twinx()
         ax2.plot([d for d, _ in dens], [v for _, v in dens], "s--", color="#b5402a", label="density (mean HU)")
         ax2.set_ylabel("density (mean HU)", color="#b5402a")
-        ax2.set_ylim(bottom=min(0.0, min(v for _, v in dens)))
+        top = max(v for _, v in dens)
+        ax2.set_ylim(bottom=min(0.0, min(v for _, v in dens)), top=1.18 * top if top > 0 else None)
+        # The sums and their timepoint labels are drawn over the density, not hidden behind its markers.
+        ax.set_zorder(ax2.get_zorder() + 1)
+        ax.patch.set_visible(False)
         more, more_labels = ax2.get_legend_handles_labels()
         lines, labels = lines + more, labels + more_labels
     ax.legend(lines, labels, fontsize=7, loc="lower left")

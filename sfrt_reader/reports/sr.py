@@ -9,8 +9,15 @@ measurement group holding:
 - Long axis and Short axis (UCUM mm), each INFERRED FROM a SCOORD POLYLINE on the referenced image;
 - on CT, the mean density (DCM 112031 Attenuation Coefficient, derivation Mean, UCUM [hnsf'U]) INFERRED FROM its
   region (a closed POLYLINE, or an ELLIPSE);
-- qualitative evaluations (private scheme 99SFRT) for what TID 1500 has no concept for: the lesion's role in the
-  read, nodal or not, and the measurement status (measured, too small, disappeared, not evaluable).
+- the lesion volume from a segmentation (SCT Volume, UCUM ml, method DCM 126030 sum of segmented voxels) and, for
+  a lesion split in fragments, each fragment's longest diameter (UCUM mm);
+- qualitative evaluations for what TID 1500 has no concept for: the lesion's role in the read, nodal or not, the
+  measurement status (measured, too small, disappeared, not evaluable).
+Each non-target lesion is a measurement group too, with its status at this timepoint (present, absent,
+unequivocal progression, not evaluated) and no measurement. The timepoint itself gets TID 1500's Qualitative
+Evaluations container: new lesions (no / yes / equivocal), new intratumoral nodules, and per criterion (RECIST 1.1,
+Choi) the target, non-target and overall responses, each with its Response Evaluation Method as concept modifier.
+Codes: `sr_codes` (standard DCM/SCT/UCUM where they exist, the declared private scheme 99SFRT otherwise).
 
 Numbers are written by highdicom as DS and as Floating Point Value (FD), and read back from the FD, so values
 survive the round trip exactly. SCOORD coordinates are image pixel positions, (0, 0) the top-left corner of the
@@ -32,14 +39,15 @@ from pydicom.uid import generate_uid
 from sfrt_reader.reading.session import ReaderSession
 from sfrt_reader.reading.views import AssessmentView, LesionView, MeasurementView
 from sfrt_reader.reports import content as C
+from sfrt_reader.reports import sr_codes as K
 from sfrt_reader.reports.errors import ReportError
 from sfrt_reader.reports.keyimages import ImageLibrary, drawn_lines
 
 SR_KIND = "dicom-sr"
-SCHEME = "99SFRT"
-ROLE_CONCEPT = ("LESROLE", "Lesion role in the read")
-NODAL_CONCEPT = ("NODAL", "Lymph node")
-STATUS_CONCEPT = ("MSTATUS", "Measurement status")
+SCHEME = K.SCHEME
+ROLE_CONCEPT = K.ROLE
+NODAL_CONCEPT = K.NODAL
+STATUS_CONCEPT = K.MEASUREMENT_STATUS
 LONG = codes.SCT.LongAxis
 SHORT = codes.SCT.ShortAxis
 DENSITY = codes.DCM.AttenuationCoefficient
@@ -149,10 +157,68 @@ def _group(
                 referenced_coordinates=refs or None,
             )
         )
+    if m.status == "measured" and m.fragments_mm:
+        for fragment in m.fragments_mm:
+            measurements.append(hd.sr.Measurement(_private(*K.FRAGMENT), float(fragment), codes.UCUM.Millimeter))
+    if m.volume_ml is not None:
+        seg = next((o for o in m.objects if o.get("kind") == "segmentation_result"), None)
+        sop = str(((seg or {}).get("longest_axial") or {}).get("sop_instance_uid") or "")
+        images = []
+        if sop:
+            _, src = source(sop)
+            images = [
+                hd.sr.SourceImageForMeasurement(
+                    referenced_sop_class_uid=src.referenced_sop_class_uid,
+                    referenced_sop_instance_uid=src.referenced_sop_instance_uid,
+                )
+            ]
+        measurements.append(
+            hd.sr.Measurement(
+                K.VOLUME,
+                float(m.volume_ml),
+                hd.sr.CodedConcept(*K.MILLILITER),
+                method=K.VOLUME_METHOD,
+                referenced_images=images or None,
+            )
+        )
+    return _lesion_group(ctx, les, tp, order, measurements or None, [_status_evaluation(m.status)])
+
+
+def _status_evaluation(status: str) -> Any:
+    import highdicom as hd
+
+    table = K.measurement_statuses()
+    if status not in table:
+        raise ReportError(f"measurement status {status!r} has no SR code: the database holds an unknown status")
+    return hd.sr.QualitativeEvaluation(_private(*STATUS_CONCEPT), table[status])
+
+
+def _non_target_group(ctx: C.ReadContext, les: LesionView, tp: AssessmentView, order: int, status: str) -> Any:
+    """A non-target lesion at a timepoint: no measurement, its status as a qualitative evaluation."""
+    import highdicom as hd
+
+    table = K.non_target_statuses()
+    if status not in table:
+        raise ReportError(f"non-target status {status!r} of {les.code} has no SR code")
+    evaluation = hd.sr.QualitativeEvaluation(_private(*K.NON_TARGET_STATUS), table[status])
+    return _lesion_group(ctx, les, tp, order, None, [evaluation])
+
+
+def _lesion_group(
+    ctx: C.ReadContext,
+    les: LesionView,
+    tp: AssessmentView,
+    order: int,
+    measurements: list[Any] | None,
+    more: list[Any],
+) -> Any:
+    """The TID 1501 group around a lesion's measurements: tracking, time point, finding, role, nodal."""
+    import highdicom as hd
+
     evaluations = [
         hd.sr.QualitativeEvaluation(_private(*ROLE_CONCEPT), _private(les.role.upper(), les.role)),
         hd.sr.QualitativeEvaluation(_private(*NODAL_CONCEPT), codes.SCT.Yes if les.nodal else codes.SCT.No),
-        hd.sr.QualitativeEvaluation(_private(*STATUS_CONCEPT), _private(m.status.upper()[:16], m.status)),
+        *more,
     ]
     time_point = hd.sr.TimePointContext(
         time_point=tp.label,
@@ -174,6 +240,59 @@ def _group(
     )
 
 
+def _timepoint_evaluations(tp: AssessmentView) -> Any:
+    """TID 1500's Qualitative Evaluations container: new lesions, nodules, and both criteria's responses."""
+    import highdicom as hd
+    from highdicom.sr.enum import RelationshipTypeValues as R
+
+    def code_item(name: Any, value: Any, criterion: Any = None) -> Any:
+        item = hd.sr.CodeContentItem(name=name, value=value, relationship_type=R.CONTAINS)
+        if criterion is not None:
+            modifier = hd.sr.CodeContentItem(
+                name=K.EVALUATION_METHOD, value=criterion, relationship_type=R.HAS_CONCEPT_MOD
+            )
+            item.ContentSequence = hd.sr.ContentSequence([modifier])
+        return item
+
+    items = [
+        code_item(_private(*K.NEW_LESIONS), K.new_lesion_values()[tp.new_lesions]),
+        code_item(_private(*K.NODULES), K.yes_no()[bool(tp.new_intratumoral_nodules)]),
+    ]
+    for criterion, method in K.criterion_codes().items():
+        entry = (tp.results or {}).get(criterion) or {}
+        for field_name, concept, table in (
+            ("target", _private(*K.TARGET_RESPONSE), K.target_responses()),
+            ("non_target", _private(*K.NON_TARGET_RESPONSE), K.non_target_responses()),
+            ("overall", K.standard(K.CURRENT_RESPONSE), K.overall_responses()),
+        ):
+            value = entry.get(field_name)
+            if value is None:
+                continue  # baseline, or no lesion of that kind: nothing to evaluate
+            if value not in table:
+                raise ReportError(f"{criterion} {field_name} response {value!r} has no SR code")
+            items.append(code_item(concept, table[value], method))
+    container = hd.sr.ContainerContentItem(
+        name=hd.sr.CodedConcept(*K.QUALITATIVE_EVALUATIONS), relationship_type=R.CONTAINS
+    )
+    container.ContentSequence = hd.sr.ContentSequence(items)
+    return container
+
+
+def _any_image_of_study(folder: str, study_uid: str | None) -> Dataset | None:
+    """The header of one image of the study, as evidence when no measurement of the timepoint was drawn (every
+    lesion disappeared, or non-targets only): an SR needs at least one referenced instance of its study."""
+    from pydicom.errors import InvalidDicomError
+
+    for path in sorted(p for p in Path(folder).rglob("*") if p.is_file()):
+        try:
+            ds = dcmread(path, stop_before_pixels=True)
+        except (InvalidDicomError, OSError, ValueError):
+            continue
+        if "SOPClassUID" in ds and "PixelSpacing" in ds and (study_uid is None or ds.StudyInstanceUID == study_uid):
+            return ds
+    return None
+
+
 def build_sr(ctx: C.ReadContext, label: str, library: ImageLibrary | None = None) -> Dataset:
     """The TID 1500 Comprehensive 3D SR of one signed timepoint of a read."""
     import highdicom as hd
@@ -192,15 +311,22 @@ def build_sr(ctx: C.ReadContext, label: str, library: ImageLibrary | None = None
     order = [t.label for t in ctx.view.timepoints].index(label) + 1
     groups = []
     for les in ctx.view.lesions:
+        if les.role == "non-target":
+            if les.code in tp.non_targets:
+                groups.append(_non_target_group(ctx, les, tp, order, tp.non_targets[les.code]))
+            continue
         m = C.measurement_of(tp, les.code)
-        if les.role == "non-target" or m is None:
+        if m is None:
             continue
         groups.append(_group(ctx, les, tp, order, m, library, images.folder, evidence))
     if not evidence.datasets:
-        raise ReportError(
-            f"timepoint {label} of read {ctx.view.read_id} has no measurement drawn on an image: nothing to put "
-            "in a DICOM SR"
-        )
+        anchor = _any_image_of_study(images.folder, images.study_instance_uid)
+        if anchor is None:
+            raise ReportError(
+                f"no image of the {label} study of read {ctx.view.read_id} was found in its folder: re-import the "
+                "subject's images and export again"
+            )
+        evidence.datasets[str(anchor.SOPInstanceUID)] = anchor
     code = PROCEDURES.get(tp.modality or "", PROCEDURES["CT"])
     observer = hd.sr.ObserverContext(
         observer_type=codes.DCM.Person,
@@ -212,6 +338,7 @@ def build_sr(ctx: C.ReadContext, label: str, library: ImageLibrary | None = None
         imaging_measurements=groups,
         title=codes.DCM.ImagingMeasurementReport,
     )
+    report[0].ContentSequence.append(_timepoint_evaluations(tp))
     evidence_list = list(evidence.datasets.values())
     sr = hd.sr.Comprehensive3DSR(
         evidence=evidence_list,
@@ -225,6 +352,8 @@ def build_sr(ctx: C.ReadContext, label: str, library: ImageLibrary | None = None
         is_complete=True,
         is_final=True,
     )
+    schemes = list(sr.get("CodingSchemeIdentificationSequence", []))
+    sr.CodingSchemeIdentificationSequence = [*schemes, K.coding_scheme_item()]
     if ctx.blinded:
         _strip_identifying(sr)
     return sr

@@ -1,10 +1,17 @@
 """Read a TID 1500 SR written by `sr.py` back into the reading database: the same lesions, the same numbers.
 
-The SR is matched to a read of the logged-in reader through its Study Instance UID (the study of one of the
-read's timepoints) and to the timepoint through its Time Point Context. Each measurement group gives one
-measurement: the numbers from the Floating Point Values (exact), the drawn lines and the density region from the
-SCOORDs, turned back into LPS millimetres through the referenced image's `Volume`. Lesions the read does not have
-yet are created with the role, organ and nodal flag the SR records.
+The SR is matched to a read of the logged-in reader through its Study Instance UID and to the timepoint through
+its Time Point Context. When no read of the reader has started that timepoint yet, the study is looked up in the
+database: if it is assigned to that timepoint of a subject, the reader's read of the subject is opened (created
+on first use) and the timepoint started, as the workstation would; a study the database does not hold, or one
+assigned to another timepoint or subject, is refused with a message that says so.
+
+Each measurement group gives one measurement: the numbers from the Floating Point Values (exact), the drawn lines
+and the density region from the SCOORDs, turned back into LPS millimetres through the referenced image's
+`Volume`, the status, fragments and volume; a non-target group gives the lesion's status. The Qualitative
+Evaluations container gives the timepoint's new lesions and intratumoral nodules; its responses are read back too
+(`ImportedSR.responses`) so they can be compared with what the engine computes from the restored measurements.
+Lesions the read does not have yet are created with the role, organ and nodal flag the SR records.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from pydicom.errors import InvalidDicomError
 
 from sfrt_reader.reading.session import ReaderSession
 from sfrt_reader.reports import sr as S
+from sfrt_reader.reports import sr_codes as K
 from sfrt_reader.reports.errors import ReportError
 from sfrt_reader.reports.keyimages import ImageLibrary
 
@@ -37,8 +45,19 @@ class ParsedGroup:
     nodal: bool = False
     status: str = "measured"
     time_point: str = ""
-    values: dict[str, float] = field(default_factory=dict)  # long, short, density
+    values: dict[str, float] = field(default_factory=dict)  # long, short, density, volume
     scoords: dict[str, tuple[str, list[list[float]], str]] = field(default_factory=dict)  # kind -> type, px, SOP
+    fragments: list[float] = field(default_factory=list)
+    non_target_status: str | None = None
+
+
+@dataclass
+class TimepointEvaluations:
+    """The timepoint-level items: new lesions, intratumoral nodules, and responses by criterion."""
+
+    new_lesions: str | None = None
+    nodules: bool | None = None
+    responses: dict[str, dict[str, str]] = field(default_factory=dict)  # criterion -> target/non_target/overall
 
 
 @dataclass(frozen=True)
@@ -46,6 +65,22 @@ class ImportedSR:
     read_id: int
     label: str
     lesions: tuple[str, ...]
+    responses: dict[str, dict[str, str]] = field(default_factory=dict)
+    started: bool = False  # the timepoint was started by the import
+
+
+def _code_key(item: Dataset) -> K.Key:
+    code = item.ConceptCodeSequence[0]
+    return (str(code.CodingSchemeDesignator), str(code.CodeValue))
+
+
+def _coded(item: Dataset, table: dict[K.Key, Any], what: str) -> Any:
+    found = _code_key(item)
+    if found not in table:
+        raise ReportError(
+            f"this SR gives {what} as the unknown code {found[1]} ({found[0]}): it was not written by sfrt-reader"
+        )
+    return table[found]
 
 
 def _name(item: Dataset) -> str:
@@ -100,6 +135,10 @@ def _group(container: Dataset) -> ParsedGroup:
             g.time_point = str(item.TextValue)
         elif name == S.FINDING_SITE:
             g.organ = str(item.ConceptCodeSequence[0].CodeMeaning)
+        elif item.ValueType == "NUM" and name == K.FRAGMENT[0]:
+            g.fragments.append(_number(item))
+        elif item.ValueType == "NUM" and name == K.VOLUME.value:
+            g.values["volume"] = _number(item)
         elif item.ValueType == "NUM" and name in (S.LONG.value, S.SHORT.value, S.DENSITY.value):
             kind = {S.LONG.value: "long", S.SHORT.value: "short", S.DENSITY.value: "density"}[name]
             g.values[kind] = _number(item)
@@ -111,12 +150,44 @@ def _group(container: Dataset) -> ParsedGroup:
         elif item.ValueType == "CODE" and name == S.NODAL_CONCEPT[0]:
             g.nodal = str(item.ConceptCodeSequence[0].CodeValue) == "373066001"  # SCT Yes
         elif item.ValueType == "CODE" and name == S.STATUS_CONCEPT[0]:
-            g.status = str(item.ConceptCodeSequence[0].CodeMeaning)
+            g.status = _coded(item, K.reverse(K.measurement_statuses()), "a measurement status")
+        elif item.ValueType == "CODE" and name == K.NON_TARGET_STATUS[0]:
+            g.non_target_status = _coded(item, K.reverse(K.non_target_statuses()), "a non-target status")
     if not g.code:
         raise ReportError(
             "a measurement group of this SR has no Tracking Identifier: it was not written by sfrt-reader"
         )
     return g
+
+
+def parse_timepoint(ds: Dataset) -> TimepointEvaluations:
+    """The Qualitative Evaluations container under the report's root (absent in SRs of earlier versions)."""
+    out = TimepointEvaluations()
+    methods = K.reverse(K.criterion_codes())
+    tables = {
+        K.TARGET_RESPONSE[0]: ("target", K.reverse(K.target_responses())),
+        K.NON_TARGET_RESPONSE[0]: ("non_target", K.reverse(K.non_target_responses())),
+        K.CURRENT_RESPONSE.value: ("overall", K.reverse(K.overall_responses())),
+    }
+    for container in ds.get("ContentSequence", []):
+        if container.ValueType != "CONTAINER" or _name(container) != K.QUALITATIVE_EVALUATIONS[0]:
+            continue
+        for item in container.get("ContentSequence", []):
+            name = _name(item)
+            if item.ValueType != "CODE":
+                continue
+            if name == K.NEW_LESIONS[0]:
+                out.new_lesions = _coded(item, K.reverse(K.new_lesion_values()), "new lesions")
+            elif name == K.NODULES[0]:
+                out.nodules = _coded(item, K.reverse(K.yes_no()), "new intratumoral nodules")
+            elif name in tables:
+                modifiers = [m for m in item.get("ContentSequence", []) if _name(m) == K.EVALUATION_METHOD.value]
+                if not modifiers:
+                    raise ReportError("a response in this SR does not say its criteria (Response Evaluation Method)")
+                criterion = _coded(modifiers[0], methods, "the response criteria")
+                field_name, table = tables[name]
+                out.responses.setdefault(criterion, {})[field_name] = _coded(item, table, "a response")
+    return out
 
 
 def _lps(library: ImageLibrary, folder: str, sop: str, pixels: list[list[float]]) -> tuple[list[list[float]], str]:
@@ -180,8 +251,63 @@ def _objects(g: ParsedGroup, library: ImageLibrary, folder: str) -> list[dict[st
     return objects
 
 
+def _find_timepoint(
+    session: ReaderSession, path: Path, ds: Dataset, read_id: int | None, sr_label: str
+) -> tuple[int, str, str, bool]:
+    """(read, timepoint label, image folder, started now) the SR goes into; starts the timepoint when needed."""
+    study = str(ds.StudyInstanceUID)
+    candidates = [read_id] if read_id is not None else session.my_reads()
+    for rid in candidates:
+        for started_label, images in session.study_images(rid).items():
+            if images.study_instance_uid == study and images.folder:
+                return rid, started_label, images.folder, False
+    assignment = session.study_assignment(study)
+    if assignment is None:
+        raise ReportError(
+            f"{path.name} measures a study that is not in this database: import the subject's images "
+            "(sfrt-reader import) and try again"
+        )
+    pseudonym, assigned, study_id = assignment
+    if assigned is None:
+        raise ReportError(
+            f"{path.name} measures a study of subject {pseudonym} that is not assigned to a timepoint: assign it "
+            "(sfrt-reader assign) and try again"
+        )
+    label: str = assigned
+    if sr_label and sr_label != label:
+        raise ReportError(
+            f"{path.name} says timepoint {sr_label!r} but its study is assigned to {label!r} of subject {pseudonym}: "
+            "correct the assignment or import the right file"
+        )
+    if read_id is not None:
+        view = session.view(read_id)
+        if view.pseudonym != pseudonym:
+            raise ReportError(
+                f"{path.name} measures a study of subject {pseudonym}, but read {read_id} is of subject "
+                f"{view.pseudonym}: leave out --read, or choose that subject's read"
+            )
+        rid = read_id
+    else:
+        rid = session.open_read(pseudonym).read_id
+    started = session.study_images(rid)
+    if label in started:
+        raise ReportError(
+            f"{path.name} measures a study assigned to {label} of subject {pseudonym}, but read {rid} reads "
+            f"{label} on another study: import it into the read of that study"
+        )
+    session.start_timepoint(rid, label, study_id=study_id)
+    new_folder = session.study_images(rid)[label].folder
+    if new_folder is None:
+        raise ReportError(
+            f"the images of {label} of subject {pseudonym} are not available to this read (central reads need "
+            "the de-identified copies: import with --deidentify)"
+        )
+    return rid, label, new_folder, True
+
+
 def import_sr(session: ReaderSession, path: Path, read_id: int | None = None) -> ImportedSR:
-    """Restore the measurements of an exported SR into the logged-in reader's read of the same study."""
+    """Restore the measurements, statuses and timepoint findings of an exported SR into the logged-in reader's
+    read of the same study, starting that timepoint when the reader has not yet."""
     try:
         ds = dcmread(path)
     except (InvalidDicomError, OSError) as error:
@@ -191,23 +317,16 @@ def import_sr(session: ReaderSession, path: Path, read_id: int | None = None) ->
     templates = [str(t.TemplateIdentifier) for t in ds.get("ContentTemplateSequence", [])]
     if templates and "1500" not in templates:
         raise ReportError(f"{path.name} is not a TID 1500 Measurement Report (template {templates[0]})")
-    study = str(ds.StudyInstanceUID)
-    candidates = [read_id] if read_id is not None else session.my_reads()
-    found: tuple[int, str, str] | None = None
-    for rid in candidates:
-        for label, images in session.study_images(rid).items():
-            if images.study_instance_uid == study and images.folder:
-                found = (rid, label, images.folder)
-    if found is None:
-        raise ReportError(
-            f"{path.name} measures a study that no timepoint of "
-            + (f"read {read_id}" if read_id is not None else "your reads")
-            + " has started: open the read and start that timepoint first"
-        )
-    rid, label, folder = found
+    if "StudyInstanceUID" not in ds:
+        raise ReportError(f"{path.name} has no Study Instance UID: it cannot be matched to a study")
     groups = parse_groups(ds)
     if not groups:
         raise ReportError(f"{path.name} holds no measurement group")
+    points = {g.time_point for g in groups if g.time_point}
+    if len(points) > 1:
+        raise ReportError(f"{path.name} mixes timepoints ({', '.join(sorted(points))}): it was not written by us")
+    timepoint = parse_timepoint(ds)
+    rid, label, folder, started = _find_timepoint(session, path, ds, read_id, next(iter(points), ""))
     for g in groups:
         if g.time_point and g.time_point != label:
             raise ReportError(
@@ -217,12 +336,17 @@ def import_sr(session: ReaderSession, path: Path, read_id: int | None = None) ->
     view = session.view(rid)
     known = {les.code for les in view.lesions}
     for g in groups:
+        if g.non_target_status is not None:
+            g.role = "non-target"
         if g.code not in known:
             role = g.role if g.role in ("target", "non-target", "new") else "target"
             session.add_lesion(
                 rid, g.code, role, g.organ or "unspecified", nodal=g.nodal, label=label if role == "new" else None
             )
             known.add(g.code)
+        if g.non_target_status is not None:
+            session.set_non_target(rid, label, g.code, g.non_target_status)
+            continue
         density = g.values.get("density")
         session.record_measurement(
             rid,
@@ -232,7 +356,11 @@ def import_sr(session: ReaderSession, path: Path, read_id: int | None = None) ->
             diameter_mm=g.values.get("long"),
             short_axis_mm=g.values.get("short"),
             mean_hu=density,
+            volume_ml=g.values.get("volume"),
             unit="HU" if density is not None else None,
+            fragments_mm=g.fragments or None,
             objects=_objects(g, library, folder),
         )
-    return ImportedSR(rid, label, tuple(g.code for g in groups))
+    if timepoint.new_lesions is not None or timepoint.nodules is not None:
+        session.set_timepoint(rid, label, new_lesions=timepoint.new_lesions, new_intratumoral_nodules=timepoint.nodules)
+    return ImportedSR(rid, label, tuple(g.code for g in groups), timepoint.responses, started)

@@ -255,9 +255,24 @@ def adjudication_states(session: ReaderSession) -> dict[int, str | None]:
     read was chosen is the adjudicator's and the manager's business, as in the worklist."""
     if session.role == "reader":
         return {}
-    return {r.read_id: r.adjudication for r in session.service.list_reads()}
+    # From the adjudications themselves (a handful of rows), not from every read's overview: the trial-level
+    # export must not go back to one query per read.
+    states: dict[int, str | None] = {}
+    for adj in session.adjudications():
+        for read_id, letter in ((adj.read_a, "A"), (adj.read_b, "B")):
+            if adj.status == "decided":
+                states[read_id] = "chosen" if adj.chosen == letter else "not chosen"
+            else:
+                states[read_id] = adj.status
+    return states
 
 
 def contexts_for(session: ReaderSession, read_ids: list[int]) -> list[C.ReadContext]:
+    """The contexts of many reads in a constant number of queries: views and identities loaded in bulk."""
     views = session.views(read_ids)
-    return [C.gather(session, v.read_id, with_images=False, view=v) for v in views]
+    unblinded = sorted({v.pseudonym for v in views if v.kind != "central"}) if not session.blinded else []
+    identities = session.identities(unblinded) if unblinded else {}
+    protocol = session.protocol
+    return [
+        C.gather(session, v.read_id, with_images=False, view=v, identities=identities, protocol=protocol) for v in views
+    ]

@@ -197,21 +197,23 @@ def test_sr_round_trip_restores_identical_measurements(central_read: DemoRead, t
     paths = write_sr(s1, rid1, tmp_path / "sr")
     service.add_reader("reader2", "Dr Reader Two", "reader", PASSWORD, actor="manager")
     s2 = service.login("reader2", PASSWORD)
-    rid2 = s2.open_read(PSEUDONYM).read_id
     for label, path in zip(central_read.labels, paths, strict=True):
-        s2.start_timepoint(rid2, label)
+        # Reader 2 neither opens the read nor starts the timepoint: the import does, from the SR's study.
         result = import_sr(s2, path)
-        assert (result.read_id, result.label) == (rid2, label)
-        # Non-targets carry no measurement and are not in the SR: reader 2 records them by hand.
-        if label == "baseline":
-            s2.add_lesion(rid2, "NT1", "non-target", "inguinal lymph node", nodal=True)
-        s2.set_non_target(rid2, label, "NT1", "present")
-        s2.sign(rid2, label, PASSWORD)
+        assert (result.label, result.started) == (label, True)
+        s2.sign(result.read_id, label, PASSWORD)
+    rid2 = result.read_id
     v1, v2 = s1.view(rid1), s2.view(rid2)
-    assert [(x.code, x.role, x.organ, x.nodal, x.first_label) for x in v1.lesions if x.role != "non-target"] == [
-        (x.code, x.role, x.organ, x.nodal, x.first_label) for x in v2.lesions if x.role != "non-target"
+    # Non-targets (with their status at each timepoint) and new lesions come back too.
+    assert [(x.code, x.role, x.organ, x.nodal, x.first_label) for x in v1.lesions] == [
+        (x.code, x.role, x.organ, x.nodal, x.first_label) for x in v2.lesions
     ]
     for a, b in zip(v1.timepoints, v2.timepoints, strict=True):
+        assert (a.non_targets, a.new_lesions, a.new_intratumoral_nodules) == (
+            b.non_targets,
+            b.new_lesions,
+            b.new_intratumoral_nodules,
+        )
         for m1, m2 in zip(a.measurements, b.measurements, strict=True):
             assert (m1.lesion, m1.status, m1.diameter_mm, m1.short_axis_mm, m1.mean_hu, m1.unit) == (
                 m2.lesion,
