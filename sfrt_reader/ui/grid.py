@@ -38,6 +38,7 @@ class ViewerGrid(QWidget):
     message = Signal(str)
     cursor_info = Signal(str)
     seed_picked = Signal(object, object)  # viewport, LPS: a click of the Segment tool
+    rebuilt = Signal()  # the viewports were recreated (new timepoints or layout): wire the new ones
 
     def __init__(self, parent: QWidget | None = None, undo_stack: QUndoStack | None = None) -> None:
         super().__init__(parent)
@@ -131,6 +132,7 @@ class ViewerGrid(QWidget):
         )
         if current_viewport is not None:
             self._set_active(current_viewport)
+        self.rebuilt.emit()
 
     # ------------------------------------------------------------------------------------------- events
     def _set_active(self, viewport: SliceViewport) -> None:

@@ -36,6 +36,7 @@ from sfrt_reader.reading.records import SIGNATURE_MEANING
 from sfrt_reader.reading.service import ReaderSession
 from sfrt_reader.reading.views import AssessmentView, ReadView, TimepointImages
 from sfrt_reader.ui.grid import Timepoint
+from sfrt_reader.ui.linked_navigation import LinkedNavigation
 from sfrt_reader.ui.loading import LoadTask
 from sfrt_reader.ui.main_window import MainWindow
 from sfrt_reader.ui.overlays import MeasurementItem
@@ -235,6 +236,7 @@ class ReadingWindow(MainWindow):
         p.sign_button.clicked.connect(self._sign)
         p.amend_button.clicked.connect(self._amend)
         self.grid.seed_picked.connect(self._on_seed)
+        self.linking = LinkedNavigation(self)  # anatomy linking, background registration, lesion propagation
 
         # Load every timepoint in the background; the first one not yet signed is the one read.
         for study in self.images:
