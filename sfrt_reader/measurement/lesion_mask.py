@@ -230,8 +230,11 @@ def brush_edit(
         raise MeasurementError(
             "the eraser removed the whole lesion: undo, or record the lesion as disappeared or too small to measure"
         )
-    return LesionSegmentation.from_full_mask(volume, full, seed=segmentation.seed, method=_edited(segmentation.method))
+    return LesionSegmentation.from_full_mask(
+        volume, full, seed=segmentation.seed, method=edited_method(segmentation.method)
+    )
 
 
-def _edited(method: str) -> str:
+def edited_method(method: str) -> str:
+    """The method label of a mask after brush edits (added once, however many edits follow)."""
     return method if method.endswith("+ brush edits") else (f"{method} + brush edits" if method else "brush edits")

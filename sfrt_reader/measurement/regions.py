@@ -153,15 +153,15 @@ class FreehandRegion(PolygonRegion):
 Region = EllipseRegion | PolygonRegion | FreehandRegion
 
 
+REGION_TYPES: dict[str, type[Region]] = {cls.KIND: cls for cls in (EllipseRegion, PolygonRegion, FreehandRegion)}
+
+
 def region_from_dict(data: dict[str, Any]) -> Region:
-    kind = data.get("kind")
-    if kind == EllipseRegion.KIND:
-        return EllipseRegion.from_dict(data)
-    if kind == FreehandRegion.KIND:
-        return FreehandRegion.from_dict(data)
-    if kind == PolygonRegion.KIND:
-        return PolygonRegion.from_dict(data)
-    raise MeasurementError(f"unknown region kind {kind!r}: expected ellipse, polygon or freehand")
+    """The region a `to_dict()` produced (the region kinds only; `serialise.measurement_from_dict` takes all)."""
+    cls = REGION_TYPES.get(data.get("kind"))  # type: ignore[arg-type]
+    if cls is None:
+        raise MeasurementError(f"unknown region kind {data.get('kind')!r}: expected ellipse, polygon or freehand")
+    return cls.from_dict(data)
 
 
 # ------------------------------------------------------------------------------------------------ pixel sets

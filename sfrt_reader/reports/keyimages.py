@@ -19,6 +19,8 @@ from numpy.typing import NDArray
 from sfrt_reader.imaging import ImagingError, SeriesInfo, Volume, load_series, scan
 from sfrt_reader.imaging.catalog import Catalog
 from sfrt_reader.imaging.windows import Window, default_window
+from sfrt_reader.measurement.errors import MeasurementError
+from sfrt_reader.measurement.serialise import drawn_parts, measurement_from_dict
 from sfrt_reader.reports.errors import ReportError
 
 # Field of view around a measurement: the drawn extent plus this margin on every side, at least MIN_FOV_MM wide.
@@ -46,47 +48,19 @@ class KeyImage:
 
 
 def drawn_lines(objects: list[dict[str, Any]]) -> list[tuple[str, list[list[float]], bool, str]]:
-    """(kind, LPS points, closed, SOP Instance UID) of every drawable part of measurement objects (their dicts)."""
+    """(kind, LPS points, closed, SOP Instance UID) of every drawable part of measurement objects (their dicts).
+
+    Each dict goes through the measurement dispatcher; one that is not a valid measurement (an older or damaged
+    record) has nothing drawn for it: the key image still shows the slice and the report the recorded numbers."""
     out: list[tuple[str, list[list[float]], bool, str]] = []
     for obj in objects:
-        kind = obj.get("kind")
-        if kind == "bidimensional":
-            for part, name in (("long_axis", "long"), ("short_axis", "short")):
-                line = obj.get(part) or {}
-                if "start" in line and "end" in line:
-                    out.append((name, [line["start"], line["end"]], False, str(line.get("sop_instance_uid", ""))))
-        elif kind == "segmentation_result":
-            for part, name in (("longest_axial", "long"), ("short_axis", "short")):
-                line = obj.get(part) or {}
-                if "start" in line and "end" in line:
-                    out.append((name, [line["start"], line["end"]], False, str(line.get("sop_instance_uid", ""))))
-        elif kind == "line" and "start" in obj and "end" in obj:
-            out.append(("line", [obj["start"], obj["end"]], False, str(obj.get("sop_instance_uid", ""))))
-        elif kind in ("polygon", "freehand", "ellipse"):
-            points = region_outline(obj)
-            if points:
-                out.append(("region", points, True, str(obj.get("sop_instance_uid", ""))))
-        elif kind == "region_statistics" and isinstance(obj.get("region"), dict):
-            region = obj["region"]
-            points = region_outline(region)
-            if points:
-                out.append(("region", points, True, str(region.get("sop_instance_uid", ""))))
+        try:
+            measurement = measurement_from_dict(obj)
+        except MeasurementError:
+            continue
+        for part in drawn_parts(measurement):
+            out.append((part.name, [list(p) for p in part.points], part.closed, part.sop_instance_uid))
     return out
-
-
-def region_outline(region: dict[str, Any]) -> list[list[float]]:
-    """The outline of a region dict in LPS: polygon/freehand vertices, or 64 points around an ellipse."""
-    kind = region.get("kind")
-    if kind in ("polygon", "freehand"):
-        return [list(map(float, p)) for p in region.get("points", [])]
-    if kind == "ellipse":
-        c = np.asarray(region["center"], dtype=float)
-        u = np.asarray(region["axis_end_1"], dtype=float) - c
-        v = np.asarray(region["axis_end_2"], dtype=float) - c
-        t = np.linspace(0.0, 2.0 * np.pi, 64, endpoint=False)
-        pts = c + np.outer(np.cos(t), u) + np.outer(np.sin(t), v)
-        return [[float(v) for v in row] for row in pts]
-    return []
 
 
 # How much of each file is searched for the SOP Instance UID before its header is parsed (see ImageLibrary.find).

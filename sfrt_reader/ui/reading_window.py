@@ -31,6 +31,10 @@ from PySide6.QtWidgets import (
 
 from sfrt_reader.errors import SfrtError
 from sfrt_reader.imaging.volume import Volume
+from sfrt_reader.measurement.lesion_metrics import SegmentationResult
+from sfrt_reader.measurement.lines import Bidimensional, Line
+from sfrt_reader.measurement.regions import EllipseRegion, RegionStatistics
+from sfrt_reader.measurement.serialise import measurement_from_dict
 from sfrt_reader.reading.document import NEW_LESION_VALUES, NON_TARGET_STATUSES
 from sfrt_reader.reading.records import SIGNATURE_MEANING
 from sfrt_reader.reading.service import ReaderSession
@@ -438,17 +442,18 @@ class ReadingWindow(MainWindow):
     def _draw_object(self, viewport: Any, label: str, lesion: str, obj: dict[str, Any]) -> None:
         kind = obj.get("kind")
         try:
-            if kind == "line":
-                items = [viewport.draw_lps("length", [obj["start"], obj["end"]])]
-            elif kind == "bidimensional":
-                la, sa = obj["long_axis"], obj["short_axis"]
-                items = [viewport.draw_lps("bidimensional", [la["start"], la["end"], sa["start"], sa["end"]])]
-            elif kind == "region_statistics" and obj.get("region", {}).get("kind") == "ellipse":
-                r = obj["region"]
-                items = [viewport.draw_lps("ellipse", [r["center"], r["axis_end_1"], r["axis_end_2"]])]
-            elif kind == "region_statistics":
-                items = [viewport.draw_lps("freehand", obj["region"]["points"])]
-            elif kind == "segmentation_result":
+            m = measurement_from_dict(obj)
+            if isinstance(m, Line):
+                items = [viewport.draw_lps("length", [m.start, m.end])]
+            elif isinstance(m, Bidimensional):
+                la, sa = m.long_axis, m.short_axis
+                items = [viewport.draw_lps("bidimensional", [la.start, la.end, sa.start, sa.end])]
+            elif isinstance(m, RegionStatistics) and isinstance(m.region, EllipseRegion):
+                r = m.region
+                items = [viewport.draw_lps("ellipse", [r.center, r.axis_end_1, r.axis_end_2])]
+            elif isinstance(m, RegionStatistics):
+                items = [viewport.draw_lps("freehand", list(m.region.points))]
+            elif isinstance(m, SegmentationResult):
                 self.segmentations[(label, lesion)] = obj
                 items = self._draw_segmentation_lines(viewport, obj)
             else:
