@@ -154,7 +154,8 @@ class LinkedNavigation(QObject):
         self.progress.setFormat("Registering %p%")
         self.stop_button = QPushButton("Stop registering")
         self.stop_button.setObjectName("stopRegistration")
-        self.stop_button.clicked.connect(self.stop_registration)
+        self.stop_button.clicked.connect(lambda: self.stop_registration())
+        w.cancel_button.clicked.connect(lambda: self.stop_registration())  # the window's Cancel stops all long work
         status = w.statusBar()
         status.addPermanentWidget(self.notice_label)
         status.addPermanentWidget(self.progress)
@@ -409,7 +410,7 @@ class LinkedNavigation(QObject):
         self.stop_button.hide()
         self._refresh_badges()
 
-    def stop_registration(self, quiet: bool = False) -> None:
+    def stop_registration(self, *, quiet: bool = False) -> None:
         """Cancel the background registration (the follow-ups not done stay linked by table position)."""
         task = self.task
         if task is None:
