@@ -115,7 +115,7 @@ def render_read(
 def render_linked(app: QApplication, home: WorklistWindow, truth: dict[str, Any], subject: str, out: Path) -> list[str]:
     """Linked viewports: the subject's registrations computed in the background as on opening, then a Shift+click
     at the tumour centre at baseline (the controller's slot for it) carries the crosshair to every follow-up.
-    Returns the timepoints that fell back to table position (empty when every registration lined up)."""
+    Returns the timepoints that fell back to table position, with why (empty when every registration lined up)."""
     import time
 
     from sfrt_reader.ui.state.anatomy_link import LinkMode, centre_on
@@ -125,7 +125,7 @@ def render_linked(app: QApplication, home: WorklistWindow, truth: dict[str, Any]
     window.resize(*SIZE)
     _wait(app, window)
     linking = window.linking
-    deadline = time.monotonic() + 900
+    deadline = time.monotonic() + 3600  # a loaded machine takes minutes per follow-up
     while linking.task is not None and time.monotonic() < deadline:
         app.processEvents()
         time.sleep(0.05)
@@ -149,7 +149,9 @@ def render_linked(app: QApplication, home: WorklistWindow, truth: dict[str, Any]
     window.resizeDocks([window.table_dock], [200], Qt.Orientation.Vertical)
     app.processEvents()
     window.grab().save(str(out))
-    fallback = [label for label in tps if label != "baseline" and linking.link.notice(label) is not None]
+    fallback = [
+        f"{label} ({linking.link.notice(label)})" for label in tps if label != "baseline" and linking.link.notice(label)
+    ]
     window.close()
     return fallback
 
@@ -191,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
         render_read(app, home, truth, with_mr[0], ["baseline", "3m"], out / "reading-mr.png")
     fallback = render_linked(app, home, truth, ct, out / "linked.png")
     if fallback:
-        print(f"linked.png: {', '.join(fallback)} linked by table position (registration poor)", file=sys.stderr)
+        print("linked.png, linked by table position: " + "; ".join(fallback), file=sys.stderr)
     home.worklist.refresh()
     app.processEvents()
     home.grab().save(str(out / "worklist.png"))
