@@ -4,14 +4,16 @@ Run: PYTHONPATH=. python bench/scan_bench.py [--files 3000] [--folder DIR]
 Generates (once, in a temporary folder) a few thousand small CT files in 10 series unless --folder is given, and
 also times the real-data samples when SFRT_REALDATA is set. Prints files/s for: a bare
 pydicom.dcmread(stop_before_pixels=True) loop, our scan (1 thread and 2 threads), and SimpleITK
-GetGDCMSeriesIDs + GetGDCMSeriesFileNames; the target is scan >= 2x SimpleITK. Each figure is the best of
---repeats runs (interleaved with the other readers'), after one warm-up run that fills the page cache.
+GetGDCMSeriesIDs + GetGDCMSeriesFileNames; the target is scan >= 2x SimpleITK. Each figure is the median of
+--repeats runs (interleaved with the other readers', so that load from other processes hits all alike), after one
+warm-up run of each that fills the page cache; all readers read the same files in the same run.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -40,36 +42,50 @@ def files_under(folder: Path) -> list[str]:
     return [os.path.join(d, f) for d, _, names in os.walk(folder) for f in names]
 
 
-def best_rates(runs: dict[str, Callable[[], object]], count: int, repeats: int) -> dict[str, tuple[float, float]]:
+def median_rates(runs: dict[str, Callable[[], object]], count: int, repeats: int) -> dict[str, tuple[float, float]]:
     """Files per second of each run by wall clock and by CPU time (user + system of this process; GDCM runs
-    in-process), best of `repeats`, the runs interleaved so that load from other processes hits all alike.
-    CPU time is the fairer figure on a shared machine: wall-clock rates moved by 2-4x with the load average."""
+    in-process), median of `repeats`, the runs interleaved so that load from other processes hits all alike.
+    The median, not the best run: it is what a user sees on a shared machine, and it is robust to one lucky or
+    one stalled run of either reader."""
     for run in runs.values():
         run()  # warm the page cache and imports
-    wall = dict.fromkeys(runs, float("inf"))
-    cpu = dict.fromkeys(runs, float("inf"))
+    wall: dict[str, list[float]] = {name: [] for name in runs}
+    cpu: dict[str, list[float]] = {name: [] for name in runs}
     for _ in range(repeats):
         for name, run in runs.items():
             start, start_cpu = time.perf_counter(), time.process_time()
             run()
-            wall[name] = min(wall[name], time.perf_counter() - start)
-            cpu[name] = min(cpu[name], time.process_time() - start_cpu)
-    return {name: (count / wall[name], count / cpu[name]) for name in runs}
+            wall[name].append(time.perf_counter() - start)
+            cpu[name].append(time.process_time() - start_cpu)
+    return {name: (count / statistics.median(wall[name]), count / statistics.median(cpu[name])) for name in runs}
 
 
-def sitk_scan(folder: Path) -> None:
+def sitk_scan(folder: Path) -> dict[str, int]:
+    """Files per SeriesInstanceUID as GDCM groups them."""
     reader = sitk.ImageSeriesReader()
+    found: dict[str, int] = {}
     for directory, _, names in os.walk(folder):  # GDCM's scanner is not recursive: give it every folder with files
         if not names:
             continue
         for uid in reader.GetGDCMSeriesIDs(directory):
-            reader.GetGDCMSeriesFileNames(directory, uid)
+            found[uid] = found.get(uid, 0) + len(reader.GetGDCMSeriesFileNames(directory, uid))
+    return found
+
+
+def same_series(folder: Path) -> bool:
+    """Both readers must find the same series with the same files, or the race is not the same race."""
+    ours: dict[str, int] = {}
+    for series in scan(folder).series():
+        uid = series.series_instance_uid
+        ours[uid] = ours.get(uid, 0) + len({f.path for f in series.frames})
+    theirs = sitk_scan(folder)
+    return ours == theirs
 
 
 def measure(folder: Path, repeats: int, label: str) -> bool:
     paths = files_under(folder)
     n = len(paths)
-    rates = best_rates(
+    rates = median_rates(
         {
             "bare": lambda: [pydicom.dcmread(p, stop_before_pixels=True, force=True) for p in paths],
             "ours": lambda: scan(folder),
@@ -79,7 +95,7 @@ def measure(folder: Path, repeats: int, label: str) -> bool:
         n,
         repeats,
     )
-    print(f"{label}: {n} files (files/s by wall clock, and by CPU time)")
+    print(f"{label}: {n} files (files/s by wall clock, and by CPU time; median of {repeats} runs)")
     names = {
         "bare": "pydicom dcmread loop (reference floor)",
         "ours": "sfrt scan, 1 thread",
@@ -112,7 +128,9 @@ def main() -> int:
         measure(args.folder, args.repeats, str(args.folder.name))
     else:
         with tempfile.TemporaryDirectory(prefix="scan_bench_") as tmp:
-            measure(make_folder(Path(tmp), args.files), args.repeats, "generated 64x64 CT, 10 series")
+            folder = make_folder(Path(tmp), args.files)
+            print(f"same series and files found by both readers: {same_series(folder)}")
+            measure(folder, args.repeats, "generated 64x64 CT, 10 series")
     realdata = os.environ.get("SFRT_REALDATA")
     if realdata:
         measure(Path(realdata), args.repeats, "real-data samples")

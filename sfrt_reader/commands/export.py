@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
             count += len(sr.write_sr(session, rid, args.output))
         print(f"{count} DICOM SR file(s) written into {args.output}")
         return 0
-    data = tables.build_tables(tables.contexts_for(session, read_ids))
+    data = tables.build_tables(tables.contexts_for(session, read_ids), tables.adjudication_states(session))
     paths = tables.write_csv(data, args.output) if args.format == "csv" else tables.write_xlsx(data, args.output)
     for path in paths:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()

@@ -66,6 +66,38 @@ def check_screen() -> None:
         )
 
 
+class NoDatabaseError(SfrtError):
+    """The read database given to `gui` does not exist."""
+
+
+def check_database_exists(db: str | None) -> None:
+    """Refuse a SQLite read database that is not there instead of opening it.
+
+    Why: SQLite creates a missing file on connect, so a mistyped --db used to leave an empty database behind and
+    open a log-in that no user could pass. Server URLs (postgresql://) are checked when connecting.
+    """
+    from sfrt_reader.reading.database import default_database_path
+
+    if db is None:
+        path = default_database_path()
+    elif db.startswith("sqlite:///"):
+        path = Path(db[len("sqlite:///") :])
+    elif "://" in db:
+        return
+    else:
+        path = Path(db).expanduser()
+    if path.is_dir():
+        raise NoDatabaseError(f"{path}: is a folder, not a read database file; give the database file to --db")
+    if not path.exists():
+        option = f" --db {db}" if db is not None else ""
+        raise NoDatabaseError(
+            f"{path}: no read database there (nothing was created); create one with "
+            f"`sfrt-reader trial init --protocol NCT06980259{option}` and add readers with "
+            f"`sfrt-reader reader add USERNAME --name NAME --role reader{option}`, or run `sfrt-reader demo` "
+            "for the demo trial"
+        )
+
+
 def run(args: argparse.Namespace) -> int:
     for path in args.paths:
         if not os.path.exists(path):
@@ -74,6 +106,7 @@ def run(args: argparse.Namespace) -> int:
         raise SfrtError(f"{args.screenshot.parent}: folder does not exist; cannot save the screenshot there")
     check_screen()
     if not args.paths:
+        check_database_exists(args.db)
         from sfrt_reader.reading.database import database_url
         from sfrt_reader.ui.app import run_reading_workstation
 

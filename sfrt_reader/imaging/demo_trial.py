@@ -48,6 +48,9 @@ SCHEMA = "sfrt-reader/demo-truth/1"
 TIMEPOINT_LABELS = ("baseline", "3m", "6m", "9m", "12m")
 FOLLOW_UP_DAYS = (91, 182, 273, 365)  # after the end of radiotherapy
 VISIT_JITTER_DAYS = (0, 3, -2, 4, 1)  # scheduling windows: visits are never exactly on the nominal day
+# The scenario's calendar is fixed in the subjects' `rt_end` dates, never taken from today's clock, so that a seed
+# always gives byte-identical files. It lies far enough back (the last 12-month visit is in January 2026) that every
+# visit has already happened: a reader never sees a follow-up study dated in the future.
 
 
 @dataclass(frozen=True)
@@ -118,7 +121,7 @@ SUBJECTS: tuple[Subject, ...] = (
             weight_kg=84.0,
             height_m=1.79,
         ),
-        rt_end=date(2025, 12, 19),
+        rt_end=date(2024, 12, 19),
         affected_side=-1,
         tumour_centre_mm=(-121.0, -33.0, 4.0),
         tumour_semi_axes_mm=(42.0, 27.0, 52.0),
@@ -150,7 +153,7 @@ SUBJECTS: tuple[Subject, ...] = (
             weight_kg=63.5,
             height_m=1.66,
         ),
-        rt_end=date(2026, 1, 9),
+        rt_end=date(2025, 1, 9),
         affected_side=1,
         tumour_centre_mm=(131.0, 22.0, -2.0),
         tumour_semi_axes_mm=(38.0, 25.0, 42.0),
@@ -182,7 +185,7 @@ SUBJECTS: tuple[Subject, ...] = (
             weight_kg=71.0,
             height_m=1.72,
         ),
-        rt_end=date(2025, 11, 28),
+        rt_end=date(2024, 11, 28),
         affected_side=-1,
         tumour_centre_mm=(-101.5, 43.0, 0.0),
         tumour_semi_axes_mm=(40.0, 19.0, 48.0),

@@ -22,11 +22,10 @@ from pydicom.datadict import dictionary_VR, tag_for_keyword
 from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
-from pydicom.tag import BaseTag
 from pydicom.uid import UID
 
 from sfrt_reader.imaging.errors import NotDicomError, UnreadableFileError
-from sfrt_reader.imaging.fastheader import fast_header
+from sfrt_reader.imaging.fastheader import RawHeader, fast_header
 
 DICOMDIR_CLASS = "1.2.840.10008.1.3.10"
 
@@ -160,47 +159,73 @@ class FileHeader:
 # element; anything else (non-ASCII text needing the character set, sequences, already converted values) goes
 # through pydicom as usual.
 _BINARY = {"US": "H", "UL": "L", "SS": "h", "SL": "l", "FL": "f", "FD": "d"}
-_TAG_CACHE: dict[str, BaseTag] = {}
+_TAG_CACHE: dict[str, int] = {}
+_STRUCTS = {code: struct.Struct("<" + code) for code in _BINARY.values()}
 
 
-def _tag(keyword: str) -> BaseTag:
+def _tag(keyword: str) -> int:
+    """The tag of a keyword as a plain int: dict lookups with pydicom's BaseTag go through its Python __eq__."""
     tag = _TAG_CACHE.get(keyword)
     if tag is None:
         found = tag_for_keyword(keyword)
         if found is None:
             raise KeyError(keyword)
-        tag = _TAG_CACHE[keyword] = BaseTag(found)
+        tag = _TAG_CACHE[keyword] = int(found)
     return tag
 
 
-def _get(ds: Dataset, keyword: str) -> Any:
+_COMPLEX = object()  # marks a value left to pydicom
+
+
+def _simple(vr: str, raw: bytes | None, little_endian: bool) -> Any:
+    """A binary number (or list of them) or plain ASCII text (or list) decoded from raw bytes, None when empty,
+    or _COMPLEX when pydicom must decode it (sequences, text needing the character set)."""
+    if raw is None or len(raw) == 0:
+        return None
+    code = _BINARY.get(vr)
+    if code is not None:
+        size = _STRUCTS[code].size
+        count = len(raw) // size
+        if count == 1 and little_endian:
+            return _STRUCTS[code].unpack_from(raw)[0]
+        values = struct.unpack(("<" if little_endian else ">") + code * count, raw[: count * size])
+        return values[0] if count == 1 else list(values)
+    if vr != "SQ" and raw.isascii():
+        parts = [p.strip(" \x00") for p in raw.decode("ascii").split("\\")]
+        return parts[0] if len(parts) == 1 else parts
+    return _COMPLEX
+
+
+def _get(ds: Dataset | RawHeader, keyword: str) -> Any:
     """Like ds.get(keyword) for simple values: a str, an int/float, a list of those, or None."""
     tag = _tag(keyword)
+    if isinstance(ds, RawHeader):
+        item = ds.elements.get(tag)
+        if item is None:
+            return None
+        if isinstance(item, tuple):
+            value = _simple(item[0] or dictionary_VR(tag), item[1], True)
+            if value is not _COMPLEX:
+                return value
+        return _get(ds.dataset(), keyword)
     elem = ds.get_item(tag)
     if elem is None:
         return None
     if isinstance(elem, RawDataElement):
-        raw = elem.value
-        if raw is None or len(raw) == 0:
-            return None
-        vr = elem.VR or dictionary_VR(tag)
-        code = _BINARY.get(vr)
-        if code is not None:
-            count = len(raw) // struct.calcsize(code)
-            values = struct.unpack(
-                ("<" if elem.is_little_endian else ">") + code * count, raw[: count * struct.calcsize(code)]
-            )
-            return values[0] if count == 1 else list(values)
-        if vr != "SQ" and raw.isascii():
-            parts = [p.strip(" \x00") for p in raw.decode("ascii").split("\\")]
-            return parts[0] if len(parts) == 1 else parts
+        value = _simple(elem.VR or dictionary_VR(tag), elem.value, elem.is_little_endian)
+        if value is not _COMPLEX:
+            return value
     value = ds[tag].value
     if isinstance(value, pydicom.multival.MultiValue):
         return list(value)
     return value
 
 
-def _text(ds: Dataset, keyword: str) -> str:
+def _has(ds: Dataset | RawHeader, keyword: str) -> bool:
+    return _tag(keyword) in (ds.elements if isinstance(ds, RawHeader) else ds)
+
+
+def _text(ds: Dataset | RawHeader, keyword: str) -> str:
     value = _get(ds, keyword)
     if value is None:
         return ""
@@ -313,7 +338,7 @@ def _walk_references(ds: Dataset, depth: int = 0) -> Iterator[tuple[str, str]]:
             yield from _walk_references(item, depth + 1)
 
 
-def _series_header(ds: Dataset) -> SeriesHeader:
+def _series_header(ds: Dataset | RawHeader) -> SeriesHeader:
     window = None
     center, width = _float(_first(_get(ds, "WindowCenter"))), _float(_first(_get(ds, "WindowWidth")))
     if center is not None and width is not None and width > 0:
@@ -353,7 +378,7 @@ def _series_header(ds: Dataset) -> SeriesHeader:
     )
 
 
-def _acquired(ds: Dataset) -> datetime | None:
+def _acquired(ds: Dataset | RawHeader) -> datetime | None:
     dt = _text(ds, "AcquisitionDateTime")
     if dt:
         return parse_datetime(dt[:8], dt[8:])
@@ -378,7 +403,7 @@ def _group(item: Dataset | None, shared: Dataset | None, keyword: str) -> Datase
     return None
 
 
-def _enhanced_frames(ds: Dataset, path: str, ts: str, acquired: datetime | None) -> list[Frame]:
+def _enhanced_frames(ds: Dataset | RawHeader, path: str, ts: str, acquired: datetime | None) -> list[Frame]:
     per_frame = _get(ds, "PerFrameFunctionalGroupsSequence") or []
     shared_seq = _get(ds, "SharedFunctionalGroupsSequence")
     shared = shared_seq[0] if shared_seq else None
@@ -422,7 +447,7 @@ def _enhanced_frames(ds: Dataset, path: str, ts: str, acquired: datetime | None)
     return frames
 
 
-def _classic_frame(ds: Dataset, path: str, ts: str) -> Frame:
+def _classic_frame(ds: Dataset | RawHeader, path: str, ts: str, pixel_offset: int | None = None) -> Frame:
     echo = _get(ds, "EchoNumbers")
     temporal = _get(ds, "TemporalPositionIdentifier")
     if temporal is None and _get(ds, "NumberOfTemporalPositions") is not None:
@@ -445,6 +470,7 @@ def _classic_frame(ds: Dataset, path: str, ts: str) -> Frame:
         acquisition=_text(ds, "AcquisitionNumber"),
         transfer_syntax=ts,
         acquired=_acquired(ds),
+        pixel_offset=pixel_offset,
     )
 
 
@@ -458,7 +484,7 @@ def _looks_like_raw_dicom(path: str) -> bool:
     return len(head) == 4 and head[:2] in (b"\x02\x00", b"\x08\x00") and head[3] == 0
 
 
-def _read(path: str, stop_before_pixels: bool) -> tuple[Dataset, int | None]:
+def _read(path: str, stop_before_pixels: bool) -> Dataset | RawHeader:
     name = os.path.basename(path)
     if stop_before_pixels:
         try:
@@ -468,11 +494,11 @@ def _read(path: str, stop_before_pixels: bool) -> tuple[Dataset, int | None]:
         if fast is not None:
             return fast
     try:
-        return pydicom.dcmread(path, stop_before_pixels=stop_before_pixels), None
+        return pydicom.dcmread(path, stop_before_pixels=stop_before_pixels)
     except InvalidDicomError as error:
         if _looks_like_raw_dicom(path):
             try:
-                return pydicom.dcmread(path, stop_before_pixels=stop_before_pixels, force=True), None
+                return pydicom.dcmread(path, stop_before_pixels=stop_before_pixels, force=True)
             except Exception as inner:  # a damaged file can raise anything from deep inside the parser
                 raise UnreadableFileError(f"file {name}: DICOM header cannot be read ({inner})") from inner
         raise NotDicomError(f"file {name}: not a DICOM file") from error
@@ -484,7 +510,8 @@ def _read(path: str, stop_before_pixels: bool) -> tuple[Dataset, int | None]:
 
 def read_dataset(path: str, *, stop_before_pixels: bool = True) -> Dataset:
     """dcmread with the two outcomes the catalogue distinguishes: not DICOM at all, or DICOM but unreadable."""
-    return _read(path, stop_before_pixels)[0]
+    source = _read(path, stop_before_pixels)
+    return source.dataset() if isinstance(source, RawHeader) else source
 
 
 HeaderCache = dict[tuple[str, str, str], SeriesHeader]
@@ -497,18 +524,19 @@ def read_header(path: str, cache: HeaderCache | None = None) -> FileHeader:
     of one series share them, so reading them once per series instead of once per file saves half the work of
     a scan. Raises NotDicomError for files that are not DICOM and UnreadableFileError for damaged DICOM files.
     """
-    ds, pixel_offset = _read(path, True)
+    ds = _read(path, True)
+    pixel_offset = ds.pixel_offset if isinstance(ds, RawHeader) else None
     meta = getattr(ds, "file_meta", None)
     ts = _text(meta, "TransferSyntaxUID") if meta is not None else ""
     media_class = _text(meta, "MediaStorageSOPClassUID") if meta is not None else ""
-    if media_class == DICOMDIR_CLASS or "DirectoryRecordSequence" in ds:
+    if media_class == DICOMDIR_CLASS or _has(ds, "DirectoryRecordSequence"):
         return FileHeader(path=path, is_dicomdir=True)
     key = (_text(ds, "SeriesInstanceUID"), _text(ds, "SOPClassUID") or media_class, _text(ds, "Modality"))
     cached = cache.get(key) if cache is not None and key[0] else None
     header = cached if cached is not None else _series_header(ds)
     if cache is not None and cached is None and key[0]:
         cache[key] = header
-    if not header.series_instance_uid or "SOPInstanceUID" not in ds:
+    if not header.series_instance_uid or not _has(ds, "SOPInstanceUID"):
         missing = "SeriesInstanceUID" if not header.series_instance_uid else "SOPInstanceUID"
         raise UnreadableFileError(
             f"file {os.path.basename(path)}: incomplete DICOM header (no {missing}): truncated or damaged file"
@@ -516,12 +544,12 @@ def read_header(path: str, cache: HeaderCache | None = None) -> FileHeader:
     if not header.sop_class_uid and media_class:
         header.sop_class_uid = media_class
     kind = non_image_kind(header.sop_class_uid, header.modality)
-    if kind is None and "Rows" not in ds:
+    if kind is None and not _has(ds, "Rows"):
         kind = "NO PIXELS"  # an image SOP class written without its image (test or placeholder files)
     if kind is not None:
         series: list[str] = []
         instances: list[str] = []
-        for what, uid in _walk_references(ds):
+        for what, uid in _walk_references(ds.dataset() if isinstance(ds, RawHeader) else ds):
             target = series if what == "series" else instances
             if uid not in target and uid != header.series_instance_uid:
                 target.append(uid)
@@ -535,7 +563,7 @@ def read_header(path: str, cache: HeaderCache | None = None) -> FileHeader:
             referenced_instances=tuple(instances),
         )
         return FileHeader(path=path, header=header, non_image=obj)
-    if "PerFrameFunctionalGroupsSequence" in ds or "SharedFunctionalGroupsSequence" in ds:
+    if _has(ds, "PerFrameFunctionalGroupsSequence") or _has(ds, "SharedFunctionalGroupsSequence"):
         frames = _enhanced_frames(ds, path, ts, _acquired(ds))
     elif (_int(_get(ds, "NumberOfFrames")) or 1) > 1:
         # Classic multi-frame (e.g. NM, some US/XA): one position for all frames; the loader refuses it as a
@@ -544,5 +572,5 @@ def read_header(path: str, cache: HeaderCache | None = None) -> FileHeader:
         n = _int(_get(ds, "NumberOfFrames")) or 1
         frames = [replace(base, frame_number=i + 1) for i in range(n)]
     else:
-        frames = [replace(_classic_frame(ds, path, ts), pixel_offset=pixel_offset)]
+        frames = [_classic_frame(ds, path, ts, pixel_offset)]
     return FileHeader(path=path, header=header, frames=frames)

@@ -22,6 +22,8 @@ from sfrt_reader.reading.models import (
 ROLES = ("reader", "adjudicator", "manager")
 LESION_ROLES = ("target", "non-target", "new")
 SIGNATURE_MEANING = "I confirm this assessment"
+# The meaning of the adjudicator's signature, shown before signing and recorded with the decision in the audit trail.
+ADJUDICATION_MEANING = "I confirm this adjudication: the chosen read is the central review's result for this subject"
 MIN_REASON_LENGTH = 5
 
 

@@ -53,6 +53,7 @@ from sfrt_reader.reading.models import (
 )
 from sfrt_reader.reading.passwords import check_password
 from sfrt_reader.reading.records import (
+    ADJUDICATION_MEANING,
     LESION_ROLES,
     SIGNATURE_MEANING,
     assessment_content,
@@ -1093,7 +1094,7 @@ class ReaderSession:
                 "adjudication",
                 adj.id,
                 {"status": "pending"},
-                {"status": "decided", "chosen": choice, "read": adj.chosen_read_id},
+                {"status": "decided", "chosen": choice, "read": adj.chosen_read_id, "meaning": ADJUDICATION_MEANING},
                 why,
             )
             subject = s.get(Subject, adj.subject_id)

@@ -83,6 +83,12 @@ TIMEPOINT_COLUMNS.update(
         "engine_version": ("text", "criteria engine version that computed the responses"),
         "signed_by": ("text", "signer (user name)"),
         "signed_at_utc": ("date-time", "signature time, UTC"),
+        "adjudication": (
+            "text",
+            "central review of a discordant subject: 'chosen' for the read the adjudicator chose (the result to "
+            "analyse), 'not chosen' for the other, 'pending' while undecided, 'withdrawn' when amended reads came to "
+            "agree; empty when no adjudication was called (or for a reader, who is not told)",
+        ),
     }
 )
 BLINDED_EMPTY = ("patient_id", "study_date")
@@ -182,14 +188,19 @@ def read_rows(ctx: C.ReadContext, signed_only: bool = True) -> tuple[list[dict[s
     return lesion_rows, tp_rows
 
 
-def build_tables(contexts: list[C.ReadContext]) -> Tables:
-    """The union over reads; identifiers only in local reads' rows. Columns follow the data dictionary."""
+def build_tables(contexts: list[C.ReadContext], adjudication: dict[int, str | None] | None = None) -> Tables:
+    """The union over reads; identifiers only in local reads' rows. Columns follow the data dictionary.
+
+    `adjudication` (read number -> state, from `adjudication_states`) fills the timepoint rows' adjudication column,
+    so that the statistician takes the chosen read of an adjudicated subject.
+    """
     lesion_rows: list[dict[str, Any]] = []
     tp_rows: list[dict[str, Any]] = []
     for ctx in contexts:
         les, tps = read_rows(ctx)
         lesion_rows += les
-        tp_rows += tps
+        state = (adjudication or {}).get(ctx.view.read_id)
+        tp_rows += [{**row, "adjudication": state} for row in tps]
     lesions = pd.DataFrame.from_records(lesion_rows, columns=list(LESION_COLUMNS))
     timepoints = pd.DataFrame.from_records(tp_rows, columns=list(TIMEPOINT_COLUMNS))
     if all(ctx.blinded for ctx in contexts):
@@ -237,6 +248,14 @@ def write_xlsx(tables: Tables, out: Path) -> list[Path]:
         tables.timepoints.to_excel(writer, sheet_name="timepoints", index=False)
         dictionary_frame(tables).to_excel(writer, sheet_name="dictionary", index=False)
     return [out]
+
+
+def adjudication_states(session: ReaderSession) -> dict[int, str | None]:
+    """Each read's adjudication outcome (chosen, not chosen, pending, withdrawn). A reader is not told: whether his
+    read was chosen is the adjudicator's and the manager's business, as in the worklist."""
+    if session.role == "reader":
+        return {}
+    return {r.read_id: r.adjudication for r in session.service.list_reads()}
 
 
 def contexts_for(session: ReaderSession, read_ids: list[int]) -> list[C.ReadContext]:

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
 
 from sfrt_reader.errors import SfrtError
 from sfrt_reader.reading.service import ReaderSession
+from sfrt_reader.ui.adjudication_window import AdjudicationWindow
 from sfrt_reader.ui.login import LoginDialog, WorklistWidget
 from sfrt_reader.ui.main_window import MainWindow
 from sfrt_reader.ui.reading_window import ReadingWindow
@@ -79,11 +80,15 @@ class WorklistWindow(QMainWindow):
         self.setCentralWidget(self.worklist)
         self.worklist.open_requested.connect(self.open_read)
         self.reading: ReadingWindow | None = None
+        self.desk: AdjudicationWindow | None = None
         self.error = QLabel()
         self.error.setStyleSheet("color: #ff9b9b;")
         self.statusBar().addWidget(self.error, 1)
 
     def open_read(self, pseudonym: str, label: str = "") -> ReadingWindow | None:
+        if self.session.role == "adjudicator":  # the adjudicator reads nothing: a subject opens on his desk
+            self.open_desk(pseudonym)
+            return None
         if self.reading is not None:
             self.reading.close()
         try:
@@ -100,6 +105,22 @@ class WorklistWindow(QMainWindow):
         window.show()
         self.reading = window
         return window
+
+    def open_desk(self, pseudonym: str) -> AdjudicationWindow | None:
+        """The adjudicator's desk for a discordant subject; a subject without adjudication says why in red."""
+        if self.desk is not None:
+            self.desk.close()
+        try:
+            desk = AdjudicationWindow(self.session, pseudonym)
+        except SfrtError as error:
+            self.error.setText(str(error))
+            return None
+        self.error.setText("")
+        desk.decided.connect(self.worklist.refresh)
+        desk.resize(1700, 1000)
+        desk.show()
+        self.desk = desk
+        return desk
 
 
 def run_reading_workstation(

@@ -193,6 +193,9 @@ _DRAWINGS: dict[str, Callable[[QPainter], None]] = {
     "axial": _text_icon("AX"),
     "coronal": _text_icon("COR"),
     "sagittal": _text_icon("SAG"),
+    "oblique": _text_icon("OBL"),
+    "oblique-perpendicular": _text_icon("OB⊥"),
+    "view3d": _text_icon("3D"),
 }
 
 NAMES = tuple(_DRAWINGS)

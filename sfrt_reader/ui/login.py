@@ -35,6 +35,7 @@ STATUS_TEXT = {
     "signed": "signed",
     "pending": "awaiting adjudication",
     "decided": "adjudicated",
+    "withdrawn": "adjudication withdrawn",
 }
 
 
@@ -118,10 +119,12 @@ class WorklistWidget(QWidget):
         self.filter.setClearButtonEnabled(True)
         self.status_filter = QComboBox()
         self.status_filter.addItem("All", "")
-        for key in ("not_started", "draft", "signed"):
+        adjudicator = session.role == "adjudicator"
+        keys = ("pending", "decided") if adjudicator else ("not_started", "draft", "signed")
+        for key in keys:
             self.status_filter.addItem(STATUS_TEXT[key].capitalize(), STATUS_TEXT[key])
         self.refresh_button = QPushButton("Refresh")
-        self.open_button = QPushButton("Read")
+        self.open_button = QPushButton("Adjudicate" if adjudicator else "Read")
         top.addWidget(self.filter, 1)
         top.addWidget(self.status_filter)
         top.addWidget(self.refresh_button)
@@ -197,7 +200,12 @@ class WorklistWidget(QWidget):
                         self._cell(
                             (tp.modality or "?") + (" + contrast" if tp.contrast else ""), tp.modality or "", child_key
                         ),
-                        self._cell(STATUS_TEXT.get(tp.status, tp.status), tp.status, child_key),
+                        # the adjudicator reads nothing himself: his own progress on a timepoint means nothing
+                        self._cell(
+                            "" if self.session.role == "adjudicator" else STATUS_TEXT.get(tp.status, tp.status),
+                            tp.status,
+                            child_key,
+                        ),
                     ]
                 )
             self.model.appendRow(row)

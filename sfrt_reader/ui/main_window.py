@@ -12,6 +12,7 @@ import os
 from collections.abc import Sequence
 from datetime import datetime
 
+import numpy as np
 from PySide6.QtCore import QSettings, QSize, Qt, QThreadPool, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -38,6 +39,7 @@ from sfrt_reader.ui.state.hanging import Layout
 from sfrt_reader.ui.state.planes import Plane
 from sfrt_reader.ui.state.presets import AUTO_KEY, PRESETS
 from sfrt_reader.ui.state.tools import Tool
+from sfrt_reader.ui.viewport import SliceViewport
 
 SETTINGS_LAYOUT = "viewer/layout"
 SETTINGS_LINKED = "viewer/linked"
@@ -208,6 +210,16 @@ class MainWindow(QMainWindow):
             action.triggered.connect(lambda _checked=False, p=plane: self.set_plane(p))
             bar.addAction(action)
             self.plane_actions[plane] = action
+        for plane, name, key, text in (
+            (Plane.OBLIQUE, "oblique", "Alt+O", "Oblique plane through the long axis and the slice normal"),
+            (Plane.OBLIQUE_PERPENDICULAR, "oblique-perpendicular", "Alt+Shift+O", "Oblique plane across the long axis"),
+        ):
+            action = self._action(name, f"{text} (active viewport)", key)
+            action.triggered.connect(
+                lambda _checked=False, p=plane: self.show_oblique(p == Plane.OBLIQUE_PERPENDICULAR)
+            )
+            bar.addAction(action)
+            self.plane_actions[plane] = action
 
         self.preset_button = QToolButton()
         self.preset_button.setText("W/L presets")
@@ -286,6 +298,33 @@ class MainWindow(QMainWindow):
         viewport = self.grid.active
         if viewport is not None and viewport.state.volume is not None:
             viewport.state.set_plane(plane)
+
+    def long_axis_for(self, viewport: SliceViewport) -> tuple[np.ndarray, np.ndarray] | None:
+        """The long axis (LPS end points) an oblique plane is built on: the selected length or bidimensional
+        drawing of the viewport, else its most recent one; None when it has none."""
+        drawn = [m for m in viewport.measurements if m.value is not None and m.kind in ("length", "bidimensional")]
+        selected = [m for m in drawn if m.isSelected()]
+        for item in selected or drawn[::-1]:
+            return long_axis_of(item.value.result)  # type: ignore[union-attr]
+        return None
+
+    def show_oblique(self, perpendicular: bool = False) -> None:
+        """Switch the active viewport to the oblique plane through the long axis (or across it)."""
+        viewport = self.grid.active
+        if viewport is None or viewport.state.volume is None:
+            return
+        axis = self.long_axis_for(viewport)
+        if axis is None:
+            self.show_error(
+                "an oblique plane needs a long axis: draw (or select) a length or bidimensional measurement first"
+            )
+            return
+        try:
+            viewport.state.set_oblique(axis[0], axis[1], perpendicular=perpendicular)
+        except ValueError as error:
+            self.show_error(f"no oblique plane here: {error}")
+            return
+        self.show_status("Oblique plane across the long axis" if perpendicular else "Oblique plane along the long axis")
 
     def _reset_view(self) -> None:
         if self.grid.active is not None:
@@ -421,3 +460,9 @@ class MainWindow(QMainWindow):
         self.grid.set_tool(self.grid.tool)
         self.measurements_panel.refresh()
         self.timepoints_changed.emit()
+
+
+def long_axis_of(result: object) -> tuple[np.ndarray, np.ndarray]:
+    """LPS end points of a Line, or of a Bidimensional's long axis."""
+    line = getattr(result, "long_axis", result)
+    return np.asarray(line.start, dtype=np.float64), np.asarray(line.end, dtype=np.float64)  # type: ignore[attr-defined]

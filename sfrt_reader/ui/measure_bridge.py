@@ -14,8 +14,11 @@ from typing import Any
 
 import numpy as np
 
+from sfrt_reader.imaging.reslice import ResampledPlane
 from sfrt_reader.imaging.volume import Volume
 from sfrt_reader.ui.state.planes import SliceGeometry
+
+Layout = SliceGeometry | ResampledPlane
 
 KINDS = ("length", "bidimensional", "ellipse", "freehand")
 
@@ -30,9 +33,13 @@ class MeasuredValue:
 
 
 def display_to_lps(
-    volume: Volume, geometry: SliceGeometry, slice_index: int, points: Sequence[tuple[float, float]]
+    volume: Volume, geometry: Layout, slice_index: int, points: Sequence[tuple[float, float]]
 ) -> np.ndarray:
-    """(n, 3) LPS of display points (u, v) on a slice, through the plane layout and `Volume.index_to_lps`."""
+    """(n, 3) LPS of display points (u, v) on a slice, through the plane layout and `Volume.index_to_lps` (or, on a
+    resampled plane, its own exact display -> LPS map)."""
+    if isinstance(geometry, ResampledPlane):
+        uv = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+        return geometry.display_to_lps(uv[:, 0], uv[:, 1], float(slice_index))
     ijk = np.array([geometry.display_to_index(u, v, slice_index) for u, v in points], dtype=np.float64)
     return np.asarray(volume.index_to_lps(ijk), dtype=np.float64)
 
@@ -55,7 +62,7 @@ def _region_summary(stats: Any) -> str:
 def measure(
     kind: str,
     volume: Volume,
-    geometry: SliceGeometry,
+    geometry: Layout,
     slice_index: int,
     points: Sequence[tuple[float, float]],
 ) -> MeasuredValue:
@@ -66,7 +73,7 @@ def measure(
     """
     # Imported here: the viewer opens (and scrolls) before the first drawing needs the measurement layer.
     from sfrt_reader.measurement.lines import Bidimensional, measure_line
-    from sfrt_reader.measurement.regions import EllipseRegion, FreehandRegion, region_statistics
+    from sfrt_reader.measurement.regions import EllipseRegion, FreehandRegion
 
     lps = display_to_lps(volume, geometry, slice_index, points)
     result: Any
@@ -79,9 +86,32 @@ def measure(
         text = f"{result.long_mm:.1f} × {result.short_mm:.1f} mm"
         return MeasuredValue(result, (text,), text)
     if kind == "ellipse":
-        result = region_statistics(volume, EllipseRegion(lps[0], lps[1], lps[2]))
+        result = _region_stats(volume, geometry, EllipseRegion(lps[0], lps[1], lps[2]))
         return MeasuredValue(result, _region_label(result), _region_summary(result))
     if kind == "freehand":
-        result = region_statistics(volume, FreehandRegion(tuple(tuple(p) for p in lps)))
+        result = _region_stats(volume, geometry, FreehandRegion(tuple(tuple(p) for p in lps)))
         return MeasuredValue(result, _region_label(result), _region_summary(result))
     raise ValueError(f"unknown measurement kind {kind!r}: one of {', '.join(KINDS)}")
+
+
+def _region_stats(volume: Volume, geometry: Layout, region: Any) -> Any:
+    """On the acquired plane, the acquired slice's voxels; on a reformat or oblique plane, the pixels of the image
+    shown there (`measurement.plane_regions`), the plane mapping LPS to display through Volume / ResampledPlane."""
+    from sfrt_reader.measurement.plane_regions import region_statistics_in_plane
+    from sfrt_reader.measurement.regions import region_statistics
+
+    if isinstance(geometry, ResampledPlane):
+        plane = geometry
+        return region_statistics_in_plane(
+            volume, region, plane.lps_to_display, lambda s: plane.extract(None, s), (plane.spacing_u, plane.spacing_v)
+        )
+    if geometry.slice_axis == 2:
+        return region_statistics(volume, region)
+    layout = geometry
+
+    def to_display(lps: np.ndarray) -> np.ndarray:
+        return np.array([layout.index_to_display(p) for p in volume.lps_to_index(lps)], dtype=np.float64)
+
+    return region_statistics_in_plane(
+        volume, region, to_display, lambda s: layout.extract(volume.array, s), (layout.spacing_u, layout.spacing_v)
+    )

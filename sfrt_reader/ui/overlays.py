@@ -30,7 +30,8 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsObject, QStyleOptionGraphi
 from sfrt_reader.errors import SfrtError
 from sfrt_reader.imaging.volume import Volume
 from sfrt_reader.ui import measure_bridge
-from sfrt_reader.ui.state.planes import Plane, SliceGeometry
+from sfrt_reader.ui.measure_bridge import Layout
+from sfrt_reader.ui.state.planes import Plane
 
 LINE_COLOR = QColor("#f5c542")
 SELECTED_COLOR = QColor("#4fc3f7")
@@ -134,7 +135,7 @@ class MeasurementItem(QGraphicsObject):
         kind: str,
         points: Sequence[QPointF],
         volume: Volume,
-        geometry: SliceGeometry,
+        geometry: Layout,
         slice_index: int,
     ) -> None:
         super().__init__()

@@ -8,7 +8,9 @@ one-click segmentation accepted and a longest diameter drawn, the inguinal node 
 signed. The drawings go through the same controller slots as the mouse (`SliceViewport.draw_lps`, the segmentation
 task), at the ground truth's lesion positions. `linked.png` shows the CT subject again once its follow-ups are
 registered to the baseline (in the background, as on every opening), with the crosshair carried from the tumour
-centre at baseline to every follow-up.
+centre at baseline to every follow-up. Then reader1 and reader2 complete demo-02 through the session API,
+reader2 drawing T1 30% longer at 6 months, and the adjudicator's desk is pictured on that disagreement.
+The reformats and the 3-D lesion view of the CT read are taken by `view3d_screenshots`.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from PySide6.QtWidgets import QApplication
 from sfrt_reader.ui.app import WorklistWindow, application
 from sfrt_reader.ui.login import LoginDialog
 from sfrt_reader.ui.reading_window import ReadingWindow, SegmentTask
+from sfrt_reader.ui.view3d_screenshots import render_views
 
 SIZE = (1700, 1000)
 ZOOM = 2.0
@@ -156,6 +159,80 @@ def render_linked(app: QApplication, home: WorklistWindow, truth: dict[str, Any]
     return fallback
 
 
+ADJUDICATION_READERS = (("reader1", "demo-reader1"), ("reader2", "demo-reader2"))
+ADJUDICATOR, ADJUDICATOR_PASSWORD = "adjudicator", "demo-adjudicator"
+
+
+def scripted_central_read(
+    service: Any, username: str, password: str, subject: dict[str, Any], stretch: dict[str, float]
+) -> int:
+    """A complete, signed central read of a demo subject through the session API, at the ground truth's lines.
+
+    `stretch` lengthens T1's line at some timepoints (about its centre): the second reader "measures" a larger
+    tumour there, which is how the adjudication picture gets two reads that disagree.
+    """
+    session = service.login(username, password)
+    read_id = int(session.open_read(subject["subject"]).read_id)
+    for tp in subject["timepoints"]:
+        label = tp["label"]
+        view = session.view(read_id)
+        done = next((t for t in view.timepoints if t.label == label), None)
+        if done is not None and done.status == "signed":
+            continue  # already read (in the pictures above, through the reading window)
+        if done is None:
+            session.start_timepoint(read_id, label)
+        codes = {les.code for les in session.view(read_id).lesions}
+        if "T1" not in codes:
+            session.add_lesion(read_id, "T1", "target", "thigh")
+        for code, lesion in tp["lesions"].items():
+            if code != "T1":
+                if code not in codes:
+                    session.add_lesion(read_id, code, "new", "adductor compartment", label=label)
+                continue
+            a, b = (np.asarray(p, dtype=float) for p in lesion["longest_axial_line_lps"])
+            centre, factor = (a + b) / 2, stretch.get(label, 1.0)
+            start, end = centre + (a - centre) * factor, centre + (b - centre) * factor
+            length = float(np.linalg.norm(end - start))
+            mean = lesion.get("mean") if lesion.get("unit") == "HU" else None
+            session.record_measurement(
+                read_id,
+                label,
+                "T1",
+                diameter_mm=round(length, 1),
+                mean_hu=None if mean is None else round(float(mean), 1),
+                unit=lesion.get("unit"),
+                objects=[{"kind": "line", "start": start.tolist(), "end": end.tolist(), "length_mm": length}],
+            )
+        session.sign(read_id, label, password)
+    return read_id
+
+
+def render_adjudication(app: QApplication, service: Any, truth: dict[str, Any], subject: str, out: Path) -> None:
+    """The adjudicator's desk on `subject`: reader1 reads the truth, reader2 sees T1 30% larger at 6 months."""
+    from sfrt_reader.ui.adjudication_window import AdjudicationWindow
+
+    record = next(s for s in truth["subjects"] if s["subject"] == subject)
+    for (username, password), stretch in zip(ADJUDICATION_READERS, ({}, {"6m": 1.3}), strict=True):
+        scripted_central_read(service, username, password, record, stretch)
+    desk = AdjudicationWindow(service.login(ADJUDICATOR, ADJUDICATOR_PASSWORD), subject)
+    desk.resize(*SIZE)
+    desk.show()
+    import time
+
+    deadline = time.monotonic() + 600
+    while (desk.tasks or len(desk.volume_of) < len(desk.images)) and time.monotonic() < deadline:
+        app.processEvents()
+        time.sleep(0.02)
+    desk.decision.choice_b.setChecked(True)
+    desk.decision.rationale.setPlainText(
+        "T1 at 6 months: reader B's longest diameter follows the enhancing margin on the measured slice; "
+        "reader A's line stops short of the posterior edge. Progression at 6 months."
+    )
+    app.processEvents()
+    desk.grab().save(str(out))
+    desk.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 2:
@@ -188,6 +265,7 @@ def main(argv: list[str] | None = None) -> int:
     subjects = {s["subject"]: s for s in truth["subjects"]}
     ct = "demo-01" if "demo-01" in subjects else sorted(subjects)[0]
     render_read(app, home, truth, ct, ["baseline", "3m", "6m"], out / "reading-ct.png")
+    render_views(app, home, ct, "6m", out, _wait)  # reformats.png and lesion-3d.png of the same read
     with_mr = [code for code, s in sorted(subjects.items()) if "MR" in s["modalities"]]
     if with_mr:  # a demo generated for fewer subjects may have no MR subject
         render_read(app, home, truth, with_mr[0], ["baseline", "3m"], out / "reading-mr.png")
@@ -198,6 +276,8 @@ def main(argv: list[str] | None = None) -> int:
     app.processEvents()
     home.grab().save(str(out / "worklist.png"))
     home.close()
+    discordant = "demo-02" if "demo-02" in subjects else sorted(subjects)[-1]
+    render_adjudication(app, service, truth, discordant, out / "adjudication.png")
     service.db.close()
     shutil.rmtree(scratch, ignore_errors=True)
     return 0

@@ -40,9 +40,10 @@ from sfrt_reader.reading.records import SIGNATURE_MEANING
 from sfrt_reader.reading.service import ReaderSession
 from sfrt_reader.reading.views import AssessmentView, ReadView, TimepointImages
 from sfrt_reader.ui.grid import Timepoint
+from sfrt_reader.ui.lesion3d_control import Lesion3DController
 from sfrt_reader.ui.linked_navigation import LinkedNavigation
 from sfrt_reader.ui.loading import LoadTask
-from sfrt_reader.ui.main_window import MainWindow
+from sfrt_reader.ui.main_window import MainWindow, long_axis_of
 from sfrt_reader.ui.overlays import MeasurementItem
 from sfrt_reader.ui.reading_panels import AmendDialog, LesionTable, ResponsePanel, SignDialog
 from sfrt_reader.ui.state.annotations import TimepointInfo
@@ -222,6 +223,8 @@ class ReadingWindow(MainWindow):
         self.worklist_action = self._action("open", "Back to the worklist")
         self.worklist_action.triggered.connect(self.back_to_worklist)
         self.toolbar.insertAction(self.open_action, self.worklist_action)
+        self.lesion3d = Lesion3DController(self)  # the 3-D dock, built (and VTK loaded) when first opened
+        self.toolbar.addAction(self.lesion3d.action)
 
         p = self.panel
         for tp in self.images:
@@ -388,6 +391,7 @@ class ReadingWindow(MainWindow):
             p.banner.setVisible(bool(a.amendment_reason))
         self.lesion_table.show_read(self.read)
         self.response_panel.show_read(self.read)
+        self.lesion3d.refresh()
 
     # ------------------------------------------------------------------------------------------ loading
     def _on_study_loaded(self, task: LoadTask, volume: Volume) -> None:
@@ -396,6 +400,7 @@ class ReadingWindow(MainWindow):
         self.volume_of[study.label] = volume
         self.show_status(f"Loaded {study.label}: {volume.modality} {volume.shape[2]}x{volume.shape[1]}")
         self._rehang()
+        self.lesion3d.refresh()
 
     def _rehang(self) -> None:
         """Hang the loaded timepoints in protocol order with the one being read as current; restore drawings."""
@@ -441,18 +446,19 @@ class ReadingWindow(MainWindow):
 
     def _draw_object(self, viewport: Any, label: str, lesion: str, obj: dict[str, Any]) -> None:
         kind = obj.get("kind")
+        view = obj.get("view")  # the plane it was drawn on (absent: the acquired plane)
         try:
             m = measurement_from_dict(obj)
             if isinstance(m, Line):
-                items = [viewport.draw_lps("length", [m.start, m.end])]
+                items = [viewport.draw_lps("length", [m.start, m.end], view=view)]
             elif isinstance(m, Bidimensional):
                 la, sa = m.long_axis, m.short_axis
-                items = [viewport.draw_lps("bidimensional", [la.start, la.end, sa.start, sa.end])]
+                items = [viewport.draw_lps("bidimensional", [la.start, la.end, sa.start, sa.end], view=view)]
             elif isinstance(m, RegionStatistics) and isinstance(m.region, EllipseRegion):
                 r = m.region
-                items = [viewport.draw_lps("ellipse", [r.center, r.axis_end_1, r.axis_end_2])]
+                items = [viewport.draw_lps("ellipse", [r.center, r.axis_end_1, r.axis_end_2], view=view)]
             elif isinstance(m, RegionStatistics):
-                items = [viewport.draw_lps("freehand", list(m.region.points))]
+                items = [viewport.draw_lps("freehand", list(m.region.points), view=view)]
             elif isinstance(m, SegmentationResult):
                 self.segmentations[(label, lesion)] = obj
                 items = self._draw_segmentation_lines(viewport, obj)
@@ -547,6 +553,26 @@ class ReadingWindow(MainWindow):
         self.refresh_read()
 
     # ------------------------------------------------------------------------------------ measurements
+    def long_axis_for(self, viewport: Any) -> tuple[np.ndarray, np.ndarray] | None:
+        """The active lesion's long axis on this viewport's timepoint: its drawn longest diameter, else its accepted
+        segmentation's longest axial diameter, else (no lesion chosen) the viewport's selected or last drawing."""
+        code = self.active_lesion
+        if not code:
+            return super().long_axis_for(viewport)
+        drawn = [
+            m
+            for m in viewport.measurements
+            if m.lesion_id == code and m.value is not None and m.kind in ("length", "bidimensional")
+        ]
+        manual = [m for m in drawn if not m.property("segmentation")]
+        if manual:
+            return long_axis_of(manual[-1].value.result)
+        seg = self.segmentations.get((viewport.info.timepoint_label, code))
+        if seg is not None:
+            line = seg["longest_axial"]
+            return np.asarray(line["start"], dtype=np.float64), np.asarray(line["end"], dtype=np.float64)
+        return None
+
     def reading_viewport(self) -> Any:
         return next((vp for vp in self.grid.viewports if vp.info.timepoint_label == self.reading_label), None)
 
@@ -554,7 +580,7 @@ class ReadingWindow(MainWindow):
         viewport = self.reading_viewport()
         items = [m for m in (viewport.measurements if viewport else []) if m.lesion_id == code]
         drawn = [m for m in items if not m.property("segmentation") and m.value is not None]
-        objects = [m.value.result.to_dict() for m in drawn if m.value is not None]
+        objects = [{**m.value.result.to_dict(), "view": viewport.view_of(m)} for m in drawn if m.value is not None]
         seg = self.segmentations.get((self.reading_label, code))
         if seg is not None:
             objects.append(seg)

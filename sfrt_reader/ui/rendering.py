@@ -36,7 +36,7 @@ class SliceRenderer:
 
     def key(self, state: ViewportState) -> tuple:
         width, level = state.window
-        return (id(state.volume), state.plane, state.slice_index, width, level)
+        return (id(state.volume), state.geometry_key, state.slice_index, width, level)
 
     def render(self, state: ViewportState) -> QImage:
         key = self.key(state)

@@ -8,6 +8,8 @@ of its volume. Scene coordinates are display-plane millimetres, see `overlays`.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
@@ -28,6 +30,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QFrame, QGraphicsItem, QGraphicsScene, QGraphicsView, QStyleOptionGraphicsItem, QWidget
 
 from sfrt_reader.errors import SfrtError
+from sfrt_reader.imaging.reslice import ResampledPlane
 from sfrt_reader.ui.cursors import cursor_for
 from sfrt_reader.ui.overlays import (
     AddMeasurement,
@@ -40,7 +43,7 @@ from sfrt_reader.ui.overlays import (
 from sfrt_reader.ui.rendering import SliceRenderer
 from sfrt_reader.ui.state.annotations import TimepointInfo, corner_text, orientation_labels, scale_bar_mm
 from sfrt_reader.ui.state.events import ChangeEvent
-from sfrt_reader.ui.state.planes import acquired_plane
+from sfrt_reader.ui.state.planes import OBLIQUE_PLANES, Plane, acquired_plane
 from sfrt_reader.ui.state.tools import Tool
 from sfrt_reader.ui.state.viewport import ViewportState
 
@@ -189,6 +192,7 @@ class SliceViewport(QGraphicsView):
                 item.volume is self.state.volume
                 and item.plane == self.state.plane
                 and item.slice_index == self.state.slice_index
+                and (item.geometry is self.state.geometry or not self.state.is_resampled)
             )
 
     def fit_scale(self) -> float:
@@ -265,23 +269,32 @@ class SliceViewport(QGraphicsView):
         self._scene.removeItem(item)
         self.measurements_changed.emit()
 
-    def draw_lps(self, kind: str, points_lps: np.ndarray | list, slice_index: int | None = None) -> MeasurementItem:
+    def draw_lps(
+        self,
+        kind: str,
+        points_lps: np.ndarray | list,
+        slice_index: int | None = None,
+        view: dict[str, Any] | None = None,
+    ) -> MeasurementItem:
         """Place a drawing from patient coordinates (restoring a saved read, or scripted figures), undoably.
 
         length: the 2 end points; bidimensional: long-axis ends then short-axis ends; ellipse: centre and the ends of
-        its two semi-axes (as `EllipseRegion`); freehand: the outline. The drawing goes on the slice nearest the
-        points (or `slice_index`) of the acquired plane. Raises the measurement layer's SfrtError when the points
-        cannot be measured, and ValueError when no volume is shown.
+        its two semi-axes (as `EllipseRegion`); freehand: the outline. The drawing goes on the plane described by
+        `view` (as `view_of` gives it; the acquired plane when None), on the slice nearest the points (or
+        `slice_index`). Raises the measurement layer's SfrtError when the points cannot be measured, and ValueError
+        when no volume is shown or the view is unknown.
         """
         volume = self.state.volume
         if volume is None:
             raise ValueError("no volume is shown in this viewport")
-        if self.state.plane != acquired_plane(volume):
-            self.state.set_plane(acquired_plane(volume))
+        self.show_view(view)
         g = self.state.geometry
         assert g is not None
-        ijk = volume.lps_to_index(np.asarray(points_lps, dtype=np.float64).reshape(-1, 3))
-        display = [g.index_to_display(p) for p in ijk]
+        lps = np.asarray(points_lps, dtype=np.float64).reshape(-1, 3)
+        if isinstance(g, ResampledPlane):
+            display = [tuple(float(c) for c in p) for p in g.lps_to_display(lps)]
+        else:
+            display = [g.index_to_display(p) for p in volume.lps_to_index(lps)]
         k = round(float(np.mean([d[2] for d in display]))) if slice_index is None else int(slice_index)
         scene = [self.display_to_scene(u, v) for u, v, _ in display]
         if kind == "ellipse":
@@ -297,6 +310,31 @@ class SliceViewport(QGraphicsView):
             raise SfrtError(item.error or f"the {kind} could not be measured")
         self.undo_stack.push(AddMeasurement(self, item))
         return item
+
+    def show_view(self, view: dict[str, Any] | None) -> None:
+        """Show the plane a `view_of` description names (the acquired plane when None); ValueError if unknown."""
+        volume = self.state.volume
+        if volume is None:
+            raise ValueError("no volume is shown in this viewport")
+        plane = acquired_plane(volume) if not view else Plane(str(view.get("plane")))
+        if plane in OBLIQUE_PLANES:
+            assert view is not None
+            start, end = (np.asarray(p, dtype=np.float64) for p in view["axis"])
+            axis = self.state.oblique_axis
+            same = axis is not None and np.allclose(axis[0], start) and np.allclose(axis[1], end)
+            if self.state.plane != plane or not same:
+                self.state.set_oblique(start, end, perpendicular=plane == Plane.OBLIQUE_PERPENDICULAR)
+        elif self.state.plane != plane:
+            self.state.set_plane(plane)
+
+    def view_of(self, item: MeasurementItem) -> dict[str, Any]:
+        """The plane a drawing was made on, as JSON-safe data stored with the measurement (so it is redrawn there):
+        {"plane": "coronal"}, or for an oblique plane also the long axis it was built on."""
+        view: dict[str, Any] = {"plane": item.plane.value}
+        axis = getattr(item.geometry, "axis", None)
+        if item.plane in OBLIQUE_PLANES and axis is not None:
+            view["axis"] = [[float(c) for c in axis[0]], [float(c) for c in axis[1]]]
+        return view
 
     def _push_edit(self, item: MeasurementItem, before: list[QPointF], after: list[QPointF]) -> None:
         self.undo_stack.push(EditMeasurement(item, before, after))
@@ -319,13 +357,8 @@ class SliceViewport(QGraphicsView):
         self._bidi_long = None
 
     def _can_draw(self) -> bool:
-        volume = self.state.volume
-        if volume is None:
-            return False
-        if self.state.plane != acquired_plane(volume):
-            self.message.emit("Measurements are drawn on the acquired plane: switch the viewport back to it")
-            return False
-        return True
+        """Any plane takes drawings: every point goes to LPS through the plane's layout (true millimetres)."""
+        return self.state.volume is not None
 
     def _start_draft(self, kind: str, points: list[QPointF]) -> None:
         volume = self.state.volume

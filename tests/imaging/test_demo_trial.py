@@ -76,6 +76,7 @@ def test_scenario_structure(truth: dict[str, Any]) -> None:
         for t, months in zip(tps[1:], (3, 6, 9, 12), strict=True):
             after = (date.fromisoformat(t["study_date"]) - rt_end).days
             assert abs(after - months * 365.25 / 12) <= 7
+        assert all(date.fromisoformat(t["study_date"]) < date.today() for t in tps)  # every visit has happened
         days = [t["day"] for t in tps]
         assert days[0] == 0 and all(b > a for a, b in itertools.pairwise(days))
         assert all(t["lesions"]["T1"]["longest_axial_diameter_mm"] >= 50.0 for t in tps[:1])  # sarcoma >= 5 cm

@@ -62,6 +62,7 @@ def test_demo_sets_up_once_then_reuses(tmp_path: Path, demo_images: Path) -> Non
 
 
 def test_gui_on_a_database_without_trial_is_one_line(tmp_path: Path) -> None:
+    open_database(tmp_path / "empty.sqlite").engine.dispose()  # an existing database with no trial in it
     result = _run(
         tmp_path, "gui", "--db", str(tmp_path / "empty.sqlite"), "--user", "x", "--password-stdin", stdin="y\n"
     )

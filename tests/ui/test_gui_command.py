@@ -60,3 +60,29 @@ def test_no_screen_is_a_sentence_not_an_abort(tmp_path: Path) -> None:
     result = _gui(tmp_path, env=env)
     assert result.returncode == 2
     assert "no screen" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_missing_database_is_refused_and_not_created(tmp_path: Path) -> None:
+    missing = tmp_path / "typo.sqlite"
+    result = _gui(tmp_path, "--db", str(missing))
+    assert result.returncode == 2
+    assert "no read database" in result.stderr and "trial init" in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert not missing.exists()
+    as_url = _gui(tmp_path, "--db", f"sqlite:///{missing}")
+    assert as_url.returncode == 2 and "no read database" in as_url.stderr
+    assert not missing.exists()
+
+
+def test_default_database_missing_is_refused(tmp_path: Path) -> None:
+    env = _env(tmp_path, XDG_DATA_HOME=str(tmp_path / "data"))
+    result = _gui(tmp_path, env=env)
+    assert result.returncode == 2
+    assert "no read database" in result.stderr and "sfrt-reader demo" in result.stderr
+    assert not any((tmp_path / "data").rglob("*.sqlite"))
+
+
+def test_folder_as_database_is_refused(tmp_path: Path) -> None:
+    result = _gui(tmp_path, "--db", str(tmp_path))
+    assert result.returncode == 2
+    assert "is a folder, not a read database file" in result.stderr

@@ -34,7 +34,7 @@ def test_reading_screenshots_from_the_demo_database(tmp_path: Path, demo_images:
     assert (shot.width(), shot.height()) == reading_screenshots.SIZE
     linked = QImage(str(tmp_path / "shots" / "linked.png"))
     assert (linked.width(), linked.height()) == reading_screenshots.SIZE
-    for name in ("login.png", "worklist.png"):
+    for name in ("login.png", "worklist.png", "adjudication.png"):
         assert QImage(str(tmp_path / "shots" / name)).width() > 300
     # the scripted read was made on a copy: the demo database itself still has no read
     from sfrt_reader.reading import ReadingService, open_database

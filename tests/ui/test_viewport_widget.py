@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 
 from sfrt_reader.ui.cursors import cursor_for
-from sfrt_reader.ui.state import Plane, ViewportState
+from sfrt_reader.ui.state import ViewportState
 from sfrt_reader.ui.state.tools import Tool
 from sfrt_reader.ui.viewport import SliceViewport
 from tests.ui.conftest import wheel
@@ -102,18 +102,6 @@ def test_image_is_fitted_with_the_pixel_aspect(show) -> None:  # type: ignore[no
     bottom_right = viewport.mapFromScene(QPointF(49.5, 49.75))
     # 50 mm x 50 mm on screen: a square, not 50 x 100 pixels
     assert abs((bottom_right.x() - top_left.x()) - (bottom_right.y() - top_left.y())) <= 1
-
-
-def test_reformatted_plane_refuses_drawing(viewport: SliceViewport, qtbot) -> None:  # type: ignore[no-untyped-def]
-    viewport.state.set_plane(Plane.CORONAL)
-    viewport.set_tool(Tool.LENGTH)
-    messages: list[str] = []
-    viewport.message.connect(messages.append)
-    qtbot.mousePress(viewport.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(200, 200))
-    qtbot.mouseMove(viewport.viewport(), QPoint(260, 200))
-    qtbot.mouseRelease(viewport.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(260, 200))
-    assert viewport.measurements == []
-    assert any("acquired plane" in m for m in messages)
 
 
 def test_renders_offscreen_with_overlays(viewport: SliceViewport) -> None:

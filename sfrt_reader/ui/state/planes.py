@@ -27,6 +27,14 @@ class Plane(Enum):
     AXIAL = "axial"
     CORONAL = "coronal"
     SAGITTAL = "sagittal"
+    # Resampled through a lesion's long axis (see sfrt_reader.imaging.reslice.oblique_through_axis): the plane
+    # containing the long axis and the slice normal, and the one perpendicular to it.
+    OBLIQUE = "oblique"
+    OBLIQUE_PERPENDICULAR = "oblique perpendicular"
+
+
+ORTHOGONAL_PLANES = (Plane.AXIAL, Plane.CORONAL, Plane.SAGITTAL)
+OBLIQUE_PLANES = (Plane.OBLIQUE, Plane.OBLIQUE_PERPENDICULAR)
 
 
 # LPS axis perpendicular to each plane, and the display right / down directions a radiologist expects there.
@@ -120,7 +128,13 @@ class SliceGeometry:
 
 
 def slice_geometry(volume: Volume, plane: Plane) -> SliceGeometry:
-    """The display layout of `plane` for this volume (see the module docstring for the conventions)."""
+    """The display layout of `plane` for this volume (see the module docstring for the conventions).
+
+    Only for the three orthogonal planes of a volume whose index axes are a true grid; irregular stacks and oblique
+    planes are resampled instead (`sfrt_reader.imaging.reslice`, chosen by `ViewportState`).
+    """
+    if plane not in ORTHOGONAL_PLANES:
+        raise ValueError(f"the {plane.value} plane is resampled, it has no index-permutation layout")
     directions = np.asarray(volume.direction)  # columns: LPS direction of increasing i, j, k
     sizes = volume.size
     spacings = volume.spacing

@@ -13,10 +13,21 @@ from typing import Any
 
 import numpy as np
 
+from sfrt_reader.imaging.reslice import ResampledPlane, needs_resampling, oblique_through_axis, orthogonal_reformat
 from sfrt_reader.imaging.volume import Volume
 from sfrt_reader.ui.state.events import ChangeEvent, Emitter
-from sfrt_reader.ui.state.planes import Plane, SliceGeometry, acquired_plane, plane_positions_mm, slice_geometry
+from sfrt_reader.ui.state.planes import (
+    OBLIQUE_PLANES,
+    Plane,
+    SliceGeometry,
+    acquired_plane,
+    plane_positions_mm,
+    slice_geometry,
+)
 from sfrt_reader.ui.state.presets import AUTO_KEY, auto_window, initial_window, preset_for_key
+
+Layout = SliceGeometry | ResampledPlane
+_NORMAL_AXIS = {Plane.SAGITTAL: 0, Plane.CORONAL: 1, Plane.AXIAL: 2}
 
 MIN_ZOOM = 0.1
 MAX_ZOOM = 40.0
@@ -36,7 +47,7 @@ class ViewportState:
         self.events = Emitter()
         self._volume: Volume | None = None
         self._plane = Plane.AXIAL
-        self._geometry: SliceGeometry | None = None
+        self._geometry: Layout | None = None
         self._positions = np.zeros(0)
         self._slice = 0
         self._width = 400.0
@@ -57,9 +68,28 @@ class ViewportState:
         return self._plane
 
     @property
-    def geometry(self) -> SliceGeometry | None:
-        """Layout of the current plane, or None when no volume is shown."""
+    def geometry(self) -> Layout | None:
+        """Layout of the current plane, or None when no volume is shown.
+
+        A `SliceGeometry` (index permutation, exact voxels) for the acquired plane and for the reformats of a
+        regular stack; a `ResampledPlane` (true millimetres, interpolated) for the reformats of a tilted or unevenly
+        spaced stack and for oblique planes.
+        """
         return self._geometry
+
+    @property
+    def oblique_axis(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """The long axis (LPS end points) the current oblique plane was built on, or None."""
+        return self._geometry.axis if isinstance(self._geometry, ResampledPlane) else None
+
+    @property
+    def is_resampled(self) -> bool:
+        return isinstance(self._geometry, ResampledPlane)
+
+    @property
+    def geometry_key(self) -> object:
+        """Identifies what the current layout shows (for image caches): the plane, or the resampled plane itself."""
+        return self._geometry if isinstance(self._geometry, ResampledPlane) else self._plane
 
     @property
     def slice_index(self) -> int:
@@ -121,15 +151,44 @@ class ViewportState:
         return max(width / 256.0, 1e-6)
 
     def _apply_plane(self, plane: Plane) -> None:
-        assert self._volume is not None
+        volume = self._volume
+        assert volume is not None
+        if plane in OBLIQUE_PLANES:
+            raise ValueError("an oblique plane is built from a lesion's long axis: use set_oblique")
         self._plane = plane
-        self._geometry = slice_geometry(self._volume, plane)
-        self._positions = plane_positions_mm(self._volume, self._geometry)
+        if plane != acquired_plane(volume) and needs_resampling(volume):
+            # A tilted or unevenly spaced stack: permuting its axes would shear or stretch the reformat.
+            resampled = orthogonal_reformat(volume, plane, plane.value)
+            self._geometry = resampled
+            lps = resampled.display_to_lps(0.0, 0.0, np.arange(resampled.slice_count, dtype=np.float64))
+            self._positions = np.asarray(lps[:, _NORMAL_AXIS[plane]], dtype=np.float64)
+        else:
+            geometry = slice_geometry(volume, plane)
+            self._geometry = geometry
+            self._positions = plane_positions_mm(volume, geometry)
+
+    def set_oblique(self, start: np.ndarray, end: np.ndarray, perpendicular: bool = False) -> None:
+        """Show the plane through a long axis (LPS end points) and the slice normal, or the one perpendicular to
+        it, on the slice through the axis' midpoint. Slice positions are mm from that slice along the normal."""
+        if self._volume is None:
+            raise ValueError("no volume is shown in this viewport")
+        plane = Plane.OBLIQUE_PERPENDICULAR if perpendicular else Plane.OBLIQUE
+        resampled = oblique_through_axis(self._volume, plane, start, end, perpendicular)
+        old = self._plane
+        self._plane = plane
+        self._geometry = resampled
+        self._positions = resampled.slice_positions_mm()
+        self._slice = resampled.centre_slice
+        self._pan = (0.0, 0.0)
+        self._emit("plane", old, plane)
+        self._emit("slice", None, self._slice)
 
     def set_plane(self, plane: Plane) -> None:
         """Switch plane, keeping the anatomical position as close as the new plane allows (its middle slice)."""
         if not isinstance(plane, Plane):
             raise TypeError(f"plane must be a Plane, got {plane!r}")
+        if plane in OBLIQUE_PLANES:
+            raise ValueError("an oblique plane is built from a lesion's long axis: use set_oblique")
         if self._volume is None or plane == self._plane:
             self._plane = plane
             return
@@ -244,6 +303,8 @@ class ViewportState:
         """LPS (mm) of display pixel (u, v) on the current slice, through `Volume.index_to_lps`."""
         if self._volume is None or self._geometry is None:
             raise ValueError("no volume is shown in this viewport")
+        if isinstance(self._geometry, ResampledPlane):
+            return self._geometry.display_to_lps(u, v, self._slice)
         return self._volume.index_to_lps(self._geometry.display_to_index(u, v, self._slice))
 
     def slice_image(self) -> np.ndarray:

@@ -1,0 +1,290 @@
+"""Planes resampled through a volume in true millimetres: reformats of irregular stacks and oblique planes.
+
+Why our own resampling rather than SimpleITK or vtkImageReslice: both assume a regular grid (one origin, one
+spacing, one direction matrix). A gantry-tilted CT or a stack with uneven gaps is not one, and forcing it into
+one shears or stretches the reformat. Here every display pixel is placed in patient LPS millimetres on an
+orthonormal plane and mapped to a continuous voxel index by `Volume.lps_to_index`, which knows every slice's
+true position; the value is then trilinear interpolation (`scipy.ndimage.map_coordinates`, order 1) between the
+eight neighbouring voxels. So a reformat is geometrically true whatever the stack, and a point drawn on it maps
+back to LPS exactly (`display_to_lps` is an affine map, no index rounding).
+
+A `ResampledPlane` is a stack of parallel planes: display pixel (u, v) on slice s sits at
+origin + u * spacing_u * right + v * spacing_v * down + s * spacing_s * normal, with right, down and normal
+orthonormal (normal = right x down). It offers the same layout facts as the permutation layout of
+`sfrt_reader.ui.state.planes.SliceGeometry` (width, height, slice_count, spacing_u, spacing_v, right, down,
+display_to_index, index_to_display, extract), so a viewport shows either without knowing which.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from sfrt_reader.imaging.volume import Volume
+
+FloatArray = NDArray[np.float64]
+
+# Axis-aligned reformats, oriented the radiological way: (display right, display down) in LPS.
+ORTHOGONAL_RIGHT_DOWN: dict[str, tuple[tuple[float, float, float], tuple[float, float, float]]] = {
+    "axial": ((1.0, 0.0, 0.0), (0.0, 1.0, 0.0)),
+    "coronal": ((1.0, 0.0, 0.0), (0.0, 0.0, -1.0)),
+    "sagittal": ((0.0, 1.0, 0.0), (0.0, 0.0, -1.0)),
+}
+_CACHE_SLICES = 2
+
+
+def _unit(vector: ArrayLike, what: str) -> FloatArray:
+    v = np.asarray(vector, dtype=np.float64).reshape(3)
+    norm = float(np.linalg.norm(v))
+    if not math.isfinite(norm) or norm < 1e-9:
+        raise ValueError(f"{what} must be a non-zero direction, got {v.tolist()}")
+    return np.asarray(v / norm, dtype=np.float64)
+
+
+def needs_resampling(volume: Volume) -> bool:
+    """True when permuting the array axes would not give a true reformat: uneven gaps or a tilted stack."""
+    return (not volume.is_uniform) or volume.tilt_degrees > 0.01
+
+
+def volume_corners_lps(volume: Volume) -> FloatArray:
+    """(8, 3) LPS of the outer voxel edges of the first and last slices: every voxel lies within their hull."""
+    nx, ny, nz = volume.size
+    corners = [
+        (i, j, k) for i in (-0.5, nx - 0.5) for j in (-0.5, ny - 0.5) for k in (0.0, float(nz - 1))
+    ]  # slices are planes: their extent along the normal is covered by the first and last plane
+    return volume.index_to_lps(np.asarray(corners, dtype=np.float64))
+
+
+class ResampledPlane:
+    """A stack of parallel, evenly spaced planes through a volume (see the module docstring).
+
+    `plane` is the anatomical name shown in the corner ("coronal", "oblique"...), given by the caller as a value of
+    its own plane type; `centre_slice` is the slice through the point the plane was built around.
+    """
+
+    slice_axis = -1  # not an index axis: the planes cut across the voxel grid
+
+    def __init__(
+        self,
+        volume: Volume,
+        plane: Any,
+        origin: ArrayLike,
+        right: ArrayLike,
+        down: ArrayLike,
+        spacing: tuple[float, float, float],
+        size: tuple[int, int, int],
+        centre_slice: int = 0,
+    ) -> None:
+        r = _unit(right, "right")
+        d = _unit(down, "down")
+        if abs(float(r @ d)) > 1e-6:
+            raise ValueError("the right and down directions of a plane must be perpendicular")
+        if any(not math.isfinite(s) or s <= 0 for s in spacing):
+            raise ValueError(f"plane spacing must be positive millimetres, got {spacing}")
+        if any(n < 1 for n in size):
+            raise ValueError(f"plane size must be at least one pixel each way, got {size}")
+        self.volume = volume
+        self.plane = plane
+        self.origin = np.asarray(origin, dtype=np.float64).reshape(3)
+        self.right_vector = r
+        self.down_vector = d
+        self.normal_vector = np.cross(r, d)
+        self.spacing_u, self.spacing_v, self.spacing_s = (float(s) for s in spacing)
+        self.width, self.height, self.slice_count = (int(n) for n in size)
+        self.centre_slice = int(np.clip(centre_slice, 0, self.slice_count - 1))
+        self.axis: tuple[FloatArray, FloatArray] | None = None  # the long axis an oblique plane was built on
+        self._cache: OrderedDict[int, np.ndarray] = OrderedDict()
+        self._fill = self._fill_value()
+
+    # --------------------------------------------------------------------------------------------- facts
+    @property
+    def right(self) -> tuple[float, float, float]:
+        r = self.right_vector
+        return (float(r[0]), float(r[1]), float(r[2]))
+
+    @property
+    def down(self) -> tuple[float, float, float]:
+        d = self.down_vector
+        return (float(d[0]), float(d[1]), float(d[2]))
+
+    @property
+    def normal(self) -> tuple[float, float, float]:
+        n = self.normal_vector
+        return (float(n[0]), float(n[1]), float(n[2]))
+
+    def _fill_value(self) -> float:
+        """Outside the scanned field: air on CT, 0 elsewhere (the lowest value of the series, whichever lower)."""
+        low = float(self.volume.array.min()) if self.volume.array.size else 0.0
+        return min(low, -1000.0) if self.volume.unit.upper() == "HU" else min(low, 0.0)
+
+    # ------------------------------------------------------------------------------------------- mapping
+    def display_to_lps(self, u: ArrayLike, v: ArrayLike, s: ArrayLike) -> FloatArray:
+        """LPS mm of display pixel(s) (u, v) on slice(s) s (continuous; broadcast), shape (..., 3)."""
+        u_a, v_a, s_a = np.broadcast_arrays(
+            np.asarray(u, dtype=np.float64), np.asarray(v, dtype=np.float64), np.asarray(s, dtype=np.float64)
+        )
+        out = (
+            self.origin
+            + np.multiply.outer(u_a * self.spacing_u, self.right_vector)
+            + np.multiply.outer(v_a * self.spacing_v, self.down_vector)
+            + np.multiply.outer(s_a * self.spacing_s, self.normal_vector)
+        )
+        return np.asarray(out, dtype=np.float64)
+
+    def lps_to_display(self, lps: ArrayLike) -> FloatArray:
+        """(..., 3) LPS mm to continuous (u, v, s); exact inverse of display_to_lps (orthonormal axes)."""
+        d = np.asarray(lps, dtype=np.float64) - self.origin
+        u = d @ self.right_vector / self.spacing_u
+        v = d @ self.down_vector / self.spacing_v
+        s = d @ self.normal_vector / self.spacing_s
+        return np.asarray(np.stack([u, v, s], axis=-1), dtype=np.float64)
+
+    def display_to_index(self, u: float, v: float, slice_index: float) -> FloatArray:
+        """Continuous voxel index (i, j, k) of a display point, through `Volume.lps_to_index`."""
+        return np.asarray(self.volume.lps_to_index(self.display_to_lps(u, v, slice_index)), dtype=np.float64)
+
+    def index_to_display(self, ijk: ArrayLike) -> tuple[float, float, float]:
+        """(u, v, slice) of a continuous voxel index."""
+        u, v, s = self.lps_to_display(self.volume.index_to_lps(np.asarray(ijk, dtype=np.float64)))
+        return float(u), float(v), float(s)
+
+    def slice_positions_mm(self) -> FloatArray:
+        """Signed distance (mm) of every slice from the plane's centre slice, along the normal."""
+        return (np.arange(self.slice_count, dtype=np.float64) - self.centre_slice) * self.spacing_s
+
+    # ---------------------------------------------------------------------------------------- resampling
+    def extract(self, array: np.ndarray | None = None, slice_index: int = 0) -> np.ndarray:
+        """The resampled slice as a [v, u] array of the volume's dtype (trilinear; outside the scan: fill).
+
+        `array` is accepted for the layout interface and must be the volume's own array (or None).
+        """
+        if array is not None and array is not self.volume.array:
+            raise ValueError("a resampled plane samples its own volume's array")
+        s = int(slice_index)
+        if not 0 <= s < self.slice_count:
+            raise ValueError(f"slice {s} is outside 0..{self.slice_count - 1}")
+        cached = self._cache.get(s)
+        if cached is not None:
+            self._cache.move_to_end(s)
+            return cached
+        image = self.sample(*np.meshgrid(np.arange(self.width), np.arange(self.height)), np.full((1, 1), s))
+        image.flags.writeable = False
+        self._cache[s] = image
+        while len(self._cache) > _CACHE_SLICES:
+            self._cache.popitem(last=False)
+        return image
+
+    def sample(self, u: ArrayLike, v: ArrayLike, s: ArrayLike) -> np.ndarray:
+        """Trilinear values at display points (broadcast), in the volume's dtype (rounded for integer data)."""
+        lps = self.display_to_lps(u, v, s)
+        ijk = self.volume.lps_to_index(lps)
+        return sample_volume(self.volume, ijk, self._fill)
+
+
+def sample_volume(volume: Volume, ijk: ArrayLike, fill: float, order: int = 1) -> np.ndarray:
+    """Values of the volume at continuous indices (..., 3) (i, j, k): trilinear (order 1) or nearest (order 0).
+
+    Points outside the voxel grid (beyond the outer voxel edges) get `fill`; integer data are rounded back.
+    """
+    from scipy.ndimage import map_coordinates
+
+    p = np.asarray(ijk, dtype=np.float64)
+    shape = p.shape[:-1]
+    flat = p.reshape(-1, 3)
+    coords = np.stack([flat[:, 2], flat[:, 1], flat[:, 0]])  # array order [k, j, i]
+    data = volume.array
+    values = map_coordinates(data, coords, order=order, mode="nearest", output=np.float64)
+    nx, ny, nz = volume.size
+    upper = np.array([nz, ny, nx], dtype=np.float64) - 0.5
+    outside = np.any((coords < -0.5) | (coords > upper[:, None]), axis=0)
+    values[outside] = fill
+    if np.issubdtype(data.dtype, np.integer):
+        info = np.iinfo(data.dtype)
+        values = np.clip(np.rint(values), info.min, info.max)
+    return np.asarray(values.reshape(shape).astype(data.dtype, copy=False))
+
+
+def plane_around(
+    volume: Volume,
+    plane: Any,
+    centre: ArrayLike,
+    right: ArrayLike,
+    down: ArrayLike,
+    pixel_mm: float | None = None,
+) -> ResampledPlane:
+    """The stack of planes spanned by (right, down), covering the whole volume, with `centre` exactly on a pixel
+    of its centre slice. Pixels are square, `pixel_mm` wide (default: the finest in-plane spacing of the
+    series), and slices `pixel_mm` apart."""
+    r = _unit(right, "right")
+    d = _unit(down, "down")
+    if abs(float(r @ d)) > 1e-6:
+        raise ValueError("the right and down directions of a plane must be perpendicular")
+    n = np.cross(r, d)
+    step = float(pixel_mm) if pixel_mm is not None else float(min(volume.pixel_spacing))
+    if not math.isfinite(step) or step <= 0:
+        raise ValueError(f"pixel size must be positive millimetres, got {pixel_mm}")
+    c = np.asarray(centre, dtype=np.float64).reshape(3)
+    rel = volume_corners_lps(volume) - c
+    lo = np.floor(np.stack([rel @ r, rel @ d, rel @ n]).min(axis=1) / step).astype(int)
+    hi = np.ceil(np.stack([rel @ r, rel @ d, rel @ n]).max(axis=1) / step).astype(int)
+    # Make sure the centre itself is inside, even when the caller's point lies outside the scan.
+    lo = np.minimum(lo, 0)
+    hi = np.maximum(hi, 0)
+    origin = c + lo[0] * step * r + lo[1] * step * d + lo[2] * step * n
+    size = tuple(int(h - low + 1) for low, h in zip(lo, hi, strict=True))
+    return ResampledPlane(volume, plane, origin, r, d, (step, step, step), (size[0], size[1], size[2]), int(-lo[2]))
+
+
+def volume_centre_lps(volume: Volume) -> FloatArray:
+    """LPS of the centre of the voxel grid."""
+    return np.asarray(volume.index_to_lps(np.array([(n - 1) / 2.0 for n in volume.size])), dtype=np.float64)
+
+
+def orthogonal_reformat(volume: Volume, plane: Any, name: str, centre: ArrayLike | None = None) -> ResampledPlane:
+    """The true axial, coronal or sagittal planes (`name`) of any stack, aligned with the patient axes."""
+    if name not in ORTHOGONAL_RIGHT_DOWN:
+        raise ValueError(f"unknown orthogonal plane {name!r}: one of {', '.join(ORTHOGONAL_RIGHT_DOWN)}")
+    right, down = ORTHOGONAL_RIGHT_DOWN[name]
+    c = volume_centre_lps(volume) if centre is None else np.asarray(centre, dtype=np.float64)
+    return plane_around(volume, plane, c, right, down)
+
+
+def _radiological_right(vector: FloatArray) -> FloatArray:
+    """Sign a display-right direction the radiological way: patient left (+x), or posterior (+y) when the
+    direction is mostly antero-posterior, or inferior when mostly cranio-caudal, points to the viewer's right."""
+    axis = int(np.argmax(np.abs(vector)))
+    sign = -1.0 if axis == 2 else 1.0
+    return vector if vector[axis] * sign >= 0 else -vector
+
+
+def oblique_through_axis(
+    volume: Volume,
+    plane: Any,
+    start: ArrayLike,
+    end: ArrayLike,
+    perpendicular: bool = False,
+) -> ResampledPlane:
+    """The plane containing a lesion's long axis (start -> end, LPS) and the slice normal, centred on the axis'
+    midpoint; with `perpendicular`, the plane through the midpoint containing the slice normal and the
+    direction perpendicular to both. The slice normal runs vertically on screen (head up for an axial series),
+    so the long axis appears horizontal when it lies in the acquired plane.
+    """
+    a = np.asarray(end, dtype=np.float64) - np.asarray(start, dtype=np.float64)
+    if float(np.linalg.norm(a)) < 1e-6:
+        raise ValueError("the long axis has zero length: draw or choose a longest diameter first")
+    normal = np.asarray(volume.normal, dtype=np.float64)
+    in_plane = a - (a @ normal) * normal
+    if float(np.linalg.norm(in_plane)) < 1e-6 * float(np.linalg.norm(a)):
+        raise ValueError("the long axis runs along the slice normal: its oblique plane is not defined")
+    axis_dir = in_plane / np.linalg.norm(in_plane)
+    right = np.cross(normal, axis_dir) if perpendicular else axis_dir
+    right = _radiological_right(right / np.linalg.norm(right))
+    down = normal if normal[2] < -0.5 else -normal  # axial series: the feet down; otherwise along -normal
+    centre = (np.asarray(start, dtype=np.float64) + np.asarray(end, dtype=np.float64)) / 2.0
+    resampled = plane_around(volume, plane, centre, right, down)
+    resampled.axis = (np.asarray(start, dtype=np.float64).copy(), np.asarray(end, dtype=np.float64).copy())
+    return resampled
