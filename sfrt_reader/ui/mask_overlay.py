@@ -18,6 +18,7 @@ from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
+from sfrt_reader.imaging.reslice import ResampledPlane
 from sfrt_reader.ui.state.masks import mask_slice, outline_segments
 from sfrt_reader.ui.state.planes import SliceGeometry
 
@@ -52,7 +53,7 @@ class MaskOverlayItem(QGraphicsItem):
         self.setZValue(5)
         self.masks: list[ShownMask] = []
         self.fill = False
-        self._geometry: SliceGeometry | None = None
+        self._geometry: SliceGeometry | ResampledPlane | None = None
         self._slice = 0
         self._rect = QRectF()
         self._volume_shape: tuple[int, ...] = ()
@@ -72,7 +73,11 @@ class MaskOverlayItem(QGraphicsItem):
         self.update()
 
     def set_view(
-        self, geometry: SliceGeometry | None, slice_index: int, rect: QRectF, volume_shape: tuple[int, ...] = ()
+        self,
+        geometry: SliceGeometry | ResampledPlane | None,
+        slice_index: int,
+        rect: QRectF,
+        volume_shape: tuple[int, ...] = (),
     ) -> None:
         """Follow the viewport: its plane layout, slice, image rectangle (scene mm) and volume shape (z, y, x)."""
         self._volume_shape = tuple(volume_shape)

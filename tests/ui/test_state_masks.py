@@ -17,7 +17,7 @@ from sfrt_reader.ui.state.masks import (
     outline_length,
     outline_segments,
 )
-from sfrt_reader.ui.state.planes import Plane, slice_geometry
+from sfrt_reader.ui.state.planes import ORTHOGONAL_PLANES, Plane, slice_geometry
 from tests.ui.volumes import axial_ct
 
 
@@ -46,7 +46,7 @@ def test_mask_cut_follows_the_plane_layout_of_the_image() -> None:
     volume = axial_ct()
     full = np.zeros(volume.shape, bool)  # [z, y, x]
     full[3, 10:14, 20:30] = True
-    for plane in Plane:
+    for plane in ORTHOGONAL_PLANES:
         g = slice_geometry(volume, plane)
         marker = np.zeros(volume.shape, np.int16)
         marker[full] = 1
@@ -77,3 +77,23 @@ def test_a_lesion_without_a_mask_gets_the_stroke_as_its_mask() -> None:
     assert np.array_equal(mask.full_mask(), expected) and mask.method == "brush"
     with pytest.raises(SfrtError, match="no mask to erase"):
         painted_mask(volume, None, np.asarray([centre]), 4.0, erase=True)
+
+
+def test_on_a_resampled_plane_the_cut_is_the_nearest_voxel_of_each_pixel() -> None:
+    from sfrt_reader.imaging.reslice import orthogonal_reformat
+
+    volume = axial_ct()
+    full = np.zeros(volume.shape, bool)
+    full[3:6, 10:14, 20:30] = True
+    # an axial reformat through the volume: pixel centres fall on voxel centres, so the cut is slice k itself
+    plane = orthogonal_reformat(volume, Plane.AXIAL, "axial")
+    for s in range(plane.slice_count):
+        cut = mask_slice(full, plane, s)
+        assert cut.shape == (plane.height, plane.width)
+        lps = plane.display_to_lps(*np.meshgrid(np.arange(plane.width), np.arange(plane.height)), float(s))
+        ijk = np.rint(volume.lps_to_index(lps.reshape(-1, 3))).astype(int)
+        ok = np.all((ijk >= 0) & (ijk < np.array(volume.size)), axis=1)
+        expected = np.zeros(len(ijk), bool)
+        expected[ok] = full[ijk[ok, 2], ijk[ok, 1], ijk[ok, 0]]
+        assert np.array_equal(cut.ravel(), expected)
+    assert any(mask_slice(full, plane, s).sum() == 40 for s in range(plane.slice_count))

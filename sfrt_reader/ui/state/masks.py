@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from sfrt_reader.imaging.reslice import ResampledPlane
 from sfrt_reader.ui.state.planes import SliceGeometry
 
 BRUSH_MIN_MM = 0.5
@@ -37,11 +38,30 @@ class BrushSettings:
         return self.set_radius(self.radius_mm * BRUSH_STEP**steps)
 
 
-def mask_slice(full_mask: NDArray[np.bool_], geometry: SliceGeometry, slice_index: int) -> NDArray[np.bool_]:
-    """The mask's cut on the displayed slice as [v, u] (the same layout as the image shown)."""
+def mask_slice(
+    full_mask: NDArray[np.bool_], geometry: SliceGeometry | ResampledPlane, slice_index: int
+) -> NDArray[np.bool_]:
+    """The mask's cut on the displayed slice as [v, u] (the same layout as the image shown).
+
+    A permutation layout cuts the array itself; a resampled plane (oblique, or a reformat of a tilted or unevenly
+    spaced stack) takes, for each display pixel, the voxel nearest to its LPS point (`Volume.lps_to_index`): a mask
+    is a label, so it is never interpolated.
+    """
     if not 0 <= slice_index < geometry.slice_count:
         return np.zeros((geometry.height, geometry.width), dtype=bool)
-    return np.ascontiguousarray(geometry.extract(full_mask, slice_index))
+    if isinstance(geometry, SliceGeometry):
+        return np.ascontiguousarray(geometry.extract(full_mask, slice_index))
+    uu, vv = np.meshgrid(np.arange(geometry.width), np.arange(geometry.height))
+    lps = geometry.display_to_lps(uu, vv, float(slice_index)).reshape(-1, 3)
+    ijk = np.rint(np.asarray(geometry.volume.lps_to_index(lps), dtype=np.float64)).astype(np.int64)
+    nz, ny, nx = full_mask.shape
+    inside = (
+        (ijk[:, 0] >= 0) & (ijk[:, 0] < nx) & (ijk[:, 1] >= 0) & (ijk[:, 1] < ny) & (ijk[:, 2] >= 0) & (ijk[:, 2] < nz)
+    )
+    out = np.zeros(len(ijk), dtype=bool)
+    hit = ijk[inside]
+    out[inside] = full_mask[hit[:, 2], hit[:, 1], hit[:, 0]]
+    return out.reshape(geometry.height, geometry.width)
 
 
 def _runs(edges: NDArray[np.bool_]) -> list[tuple[int, int, int]]:
