@@ -39,6 +39,7 @@ class ViewerGrid(QWidget):
     message = Signal(str)
     cursor_info = Signal(str)
     seed_picked = Signal(object, object)  # viewport, LPS: a click of the Segment tool
+    rebuilt = Signal()  # the viewports were recreated (new timepoints or layout): wire the new ones
     brush_stroke = Signal(object, int, object, float, bool)  # viewport, slice, LPS path, radius mm, erase
 
     def __init__(self, parent: QWidget | None = None, undo_stack: QUndoStack | None = None) -> None:
@@ -136,6 +137,7 @@ class ViewerGrid(QWidget):
         )
         if current_viewport is not None:
             self._set_active(current_viewport)
+        self.rebuilt.emit()
 
     # ------------------------------------------------------------------------------------------- events
     def _set_active(self, viewport: SliceViewport) -> None:

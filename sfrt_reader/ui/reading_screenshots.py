@@ -6,7 +6,9 @@ DEMO_DIR is the folder of `sfrt-reader demo --data DEMO_DIR` (generated and impo
 central reader reads demo-01 (CT) to 6 months and demo-03 (CT baseline, MR follow-ups) to 3 months: the target by
 one-click segmentation accepted and a longest diameter drawn, the inguinal node as a non-target, each timepoint
 signed. The drawings go through the same controller slots as the mouse (`SliceViewport.draw_lps`, the segmentation
-task), at the ground truth's lesion positions. Then reader1 and reader2 complete demo-02 through the session API,
+task), at the ground truth's lesion positions. `linked.png` shows the CT subject again once its follow-ups are
+registered to the baseline (in the background, as on every opening), with the crosshair carried from the tumour
+centre at baseline to every follow-up. Then reader1 and reader2 complete demo-02 through the session API,
 reader2 drawing T1 30% longer at 6 months, and the adjudicator's desk is pictured on that disagreement.
 The masks are outlined (filled on the MR picture) and the Brush is selected, its circle on the rim of the current
 timepoint's outline. The reformats and the 3-D lesion view of the CT read are taken by `view3d_screenshots`.
@@ -141,6 +143,50 @@ def render_read(
     window.close()
 
 
+def render_linked(app: QApplication, home: WorklistWindow, truth: dict[str, Any], subject: str, out: Path) -> list[str]:
+    """Linked viewports: the subject's registrations computed in the background as on opening, then a Shift+click
+    at the tumour centre at baseline (the controller's slot for it) carries the crosshair to every follow-up.
+    Returns the timepoints that fell back to table position, with why (empty when every registration lined up)."""
+    import time
+
+    from sfrt_reader.ui.state.anatomy_link import LinkMode, centre_on
+
+    window = home.open_read(subject)
+    assert window is not None
+    window.resize(*SIZE)
+    _wait(app, window)
+    linking = window.linking
+    deadline = time.monotonic() + 3600  # a loaded machine takes minutes per follow-up
+    while linking.task is not None and time.monotonic() < deadline:
+        app.processEvents()
+        time.sleep(0.05)
+    app.processEvents()
+    linking.set_mode(LinkMode.ANATOMY)
+    tps = {tp["label"]: tp for tp in next(s for s in truth["subjects"] if s["subject"] == subject)["timepoints"]}
+    baseline = next(vp for vp in window.grid.viewports if vp.info.timepoint_label == "baseline")
+    t1 = tps["baseline"]["lesions"]["T1"]
+    baseline.state.set_slice(int(t1["axial_slice_index"]))
+    linking.navigate(baseline, np.asarray(t1["centroid_lps"], dtype=float), mark=True)
+    for viewport in window.grid.viewports:
+        volume = viewport.state.volume
+        if volume is None or viewport.crosshair_lps is None:
+            continue
+        if volume.modality == "CT":
+            viewport.state.apply_preset("1")  # soft tissue
+        viewport.state.set_zoom(ZOOM)
+        centre_on(viewport.state, viewport.crosshair_lps)
+    window.resizeDocks([window.lesion_dock], [330], Qt.Orientation.Horizontal)
+    window.resizeDocks([window.response_dock], [420], Qt.Orientation.Horizontal)
+    window.resizeDocks([window.table_dock], [200], Qt.Orientation.Vertical)
+    app.processEvents()
+    window.grab().save(str(out))
+    fallback = [
+        f"{label} ({linking.link.notice(label)})" for label in tps if label != "baseline" and linking.link.notice(label)
+    ]
+    window.close()
+    return fallback
+
+
 ADJUDICATION_READERS = (("reader1", "demo-reader1"), ("reader2", "demo-reader2"))
 ADJUDICATOR, ADJUDICATOR_PASSWORD = "adjudicator", "demo-adjudicator"
 
@@ -253,6 +299,9 @@ def main(argv: list[str] | None = None) -> int:
     with_mr = [code for code, s in sorted(subjects.items()) if "MR" in s["modalities"]]
     if with_mr:  # a demo generated for fewer subjects may have no MR subject
         render_read(app, home, truth, with_mr[0], ["baseline", "3m"], out / "reading-mr.png", fill=True)
+    fallback = render_linked(app, home, truth, ct, out / "linked.png")
+    if fallback:
+        print("linked.png, linked by table position: " + "; ".join(fallback), file=sys.stderr)
     home.worklist.refresh()
     app.processEvents()
     home.grab().save(str(out / "worklist.png"))

@@ -42,6 +42,7 @@ from sfrt_reader.reading.views import AssessmentView, ReadView, TimepointImages
 from sfrt_reader.ui.grid import Timepoint
 from sfrt_reader.ui.lesion3d_control import Lesion3DController
 from sfrt_reader.ui.lesion_masks import LesionMasks
+from sfrt_reader.ui.linked_navigation import LinkedNavigation
 from sfrt_reader.ui.loading import LoadTask
 from sfrt_reader.ui.main_window import MainWindow, long_axis_of
 from sfrt_reader.ui.overlays import MeasurementItem
@@ -248,6 +249,7 @@ class ReadingWindow(MainWindow):
         self.mask_fill_action = self._action("mask-fill", "Fill lesion masks", "M", checkable=True)
         self.mask_fill_action.toggled.connect(self.masks.set_fill)
         self.toolbar.insertAction(self.undo_action, self.mask_fill_action)
+        self.linking = LinkedNavigation(self)  # anatomy linking, background registration, lesion propagation
 
         # Load every timepoint in the background; the first one not yet signed is the one read.
         for study in self.images:
