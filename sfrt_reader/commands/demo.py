@@ -92,6 +92,7 @@ class DemoSetup:
 def _images_folder(folder: Path, size: int, say: Any) -> Path:
     """The demo trial's DICOM, generated on first use (the ground truth file marks a complete generation)."""
     from sfrt_reader.imaging.demo_trial import ScenarioError, generate_demo_trial
+    from sfrt_reader.trial.expected import expected_responses
 
     images = folder / "trial"
     if (images / "ground_truth.json").is_file():
@@ -102,7 +103,7 @@ def _images_folder(folder: Path, size: int, say: Any) -> Path:
         raise DemoSetupError(f"cannot create {images}: {error.strerror or error}; choose --data elsewhere") from None
     say(f"writing the demo trial ({size} x {size}) into {images} (once; later runs reuse it)")
     try:
-        generate_demo_trial(images, size=size, progress=say)
+        generate_demo_trial(images, size=size, progress=say, expected=expected_responses)
     except OSError as error:
         raise DemoSetupError(f"writing the demo trial failed: {error.strerror or error}; check free space") from None
     except ScenarioError as error:

@@ -50,6 +50,7 @@ def _prepare(out: Path, force: bool) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from sfrt_reader.imaging.demo_trial import ScenarioError, generate_demo_trial
+    from sfrt_reader.trial import expected
 
     out: Path = args.out
     if args.seed < 0:
@@ -62,7 +63,9 @@ def run(args: argparse.Namespace) -> int:
             print(line, flush=True)
 
     try:
-        summary = generate_demo_trial(out, seed=args.seed, size=args.size, progress=report)
+        summary = generate_demo_trial(
+            out, seed=args.seed, size=args.size, progress=report, expected=expected.expected_responses
+        )
     except OSError as error:
         raise DemoDataError(
             f"writing the demo trial into {out} failed: {error.strerror or error}; check free space and permissions"

@@ -9,7 +9,10 @@ import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from sfrt_reader.imaging.catalog import Catalog, SeriesInfo
+    from sfrt_reader.imaging.headers import NonImageObject
 
 NAME = "scan"
 HELP = "index DICOM folders (recursively, DICOMDIR too) and list patients, studies, series and problems"
@@ -50,6 +53,23 @@ def _series_line(s: SeriesInfo) -> str:
     return ", ".join(parts)
 
 
+def _object_lines(objects: Sequence[NonImageObject]) -> list[str]:
+    """One line per kind of non-image object and what it refers to; identical ones (a file-set of placeholder
+    files, one SR per image...) are counted on one line instead of repeated."""
+    counts: dict[tuple[str, tuple[str, ...]], int] = {}
+    for obj in objects:
+        refs = f", refers to {len(obj.referenced_series)} series" if obj.referenced_series else ""
+        number_text = f"series {obj.header.series_number}" if obj.header.series_number is not None else ""
+        desc = f" '{obj.header.series_description}'" if obj.header.series_description else ""
+        key = (f"    {obj.kind} {number_text}{desc} ({obj.sop_class_name}){refs}", obj.referenced_series)
+        counts[key] = counts.get(key, 0) + 1
+    lines: list[str] = []
+    for (text, referenced), count in counts.items():
+        lines.append(text + (f", {count} files" if count > 1 else ""))
+        lines.extend(f"      -> {uid}" for uid in referenced)
+    return lines
+
+
 def render_tree(catalog: Catalog, blinded: bool = False) -> str:
     """The catalogue as indented text a reader can scan by eye."""
     lines: list[str] = []
@@ -69,20 +89,15 @@ def render_tree(catalog: Catalog, blinded: bool = False) -> str:
             for s in study.series:
                 lines.append(f"    {_series_line(s)}")
                 lines.extend(f"      ! {p}" for p in s.problems)
-            for obj in study.objects:
-                refs = f", refers to {len(obj.referenced_series)} series" if obj.referenced_series else ""
-                number_text = f"series {obj.header.series_number}" if obj.header.series_number is not None else ""
-                desc = f" '{obj.header.series_description}'" if obj.header.series_description else ""
-                lines.append(f"    {obj.kind} {number_text}{desc} ({obj.sop_class_name}){refs}")
-                lines.extend(f"      -> {uid}" for uid in obj.referenced_series)
+            lines.extend(_object_lines(study.objects))
     lines.append(
         f"files: {catalog.dicom_files} DICOM, {catalog.non_dicom_files} not DICOM (ignored), "
         f"{catalog.unreadable_files} unreadable"
     )
     for d in catalog.dicomdirs:
-        lines.append(
-            f"DICOMDIR: {d.referenced} files listed, {d.missing} missing" + (f" - {d.problem}" if d.problem else "")
-        )
+        where = "" if blinded else f" {d.path}"  # folder names on clinical media often carry the patient's name
+        listed = f"{d.referenced} files listed, {d.missing} missing" if d.referenced else "lists no files"
+        lines.append(f"DICOMDIR{where}: {listed}" + (f" - {d.problem}" if d.problem else ""))
     lines.extend(f"problem: {p}" for p in catalog.problems)
     return "\n".join(lines)
 

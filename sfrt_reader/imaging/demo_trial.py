@@ -18,12 +18,10 @@ from __future__ import annotations
 
 import io
 import json
-import math
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -277,58 +275,11 @@ def _matrix_list(m: NDArray[np.float64]) -> list[list[float]]:
 # ------------------------------------------------------------------------------------------- responses
 
 
-def _pct(new: float, ref: float) -> Fraction:
-    return (Fraction(new).limit_denominator(10**6) - Fraction(ref).limit_denominator(10**6)) / Fraction(
-        ref
-    ).limit_denominator(10**6)
-
-
-def expected_responses(
-    diameters: list[float], densities: list[float | None], new_lesion: list[bool], days: list[int]
-) -> dict[str, Any]:
-    """RECIST 1.1 and Choi responses of a single-target scenario whose non-targets never progress, with the
-    threshold arithmetic of the criteria (exact fractions). Used to check that the generated truth still produces
-    the responses the scenario was designed for, and recorded in the ground truth for downstream tests.
-    Returns per criterion the timepoint responses (baseline excluded), the best response and the PD day, and the
-    smallest distance (percentage points) of any change from a threshold, so fragile scenarios are caught."""
-    base = diameters[0]
-    margin = math.inf
-    recist: list[str] = []
-    choi: list[str] = []
-    nadir = base
-    for i in range(1, len(diameters)):
-        d = diameters[i]
-        change = _pct(d, base)
-        growth = _pct(d, nadir)
-        margin = min(margin, abs(float(change) * 100 + 30), abs(float(growth) * 100 - 20))
-        if new_lesion[i] or (growth >= Fraction(1, 5) and d - nadir >= 5.0):
-            recist.append("PD")
-        elif change <= Fraction(-3, 10):
-            recist.append("PR")
-        else:
-            recist.append("SD")
-        nadir = min(nadir, d)
-        density_pr = False
-        if densities[0] is not None and densities[i] is not None and densities[0] > 0:
-            dchange = _pct(densities[i] or 0.0, densities[0])
-            margin = min(margin, abs(float(dchange) * 100 + 15))
-            density_pr = dchange <= Fraction(-15, 100)
-        margin = min(margin, abs(float(change) * 100 + 10), abs(float(change) * 100 - 10))
-        if new_lesion[i] or (change >= Fraction(1, 10) and not density_pr):
-            choi.append("PD")
-        elif change <= Fraction(-1, 10) or density_pr:
-            choi.append("PR")
-        else:
-            choi.append("SD")
-
-    def summary(codes: list[str]) -> dict[str, Any]:
-        rank = {"CR": 0, "PR": 1, "SD": 2, "PD": 3}
-        eligible = [(c, days[i + 1]) for i, c in enumerate(codes) if c != "SD" or days[i + 1] >= 42]
-        best = min(eligible, key=lambda cd: rank[cd[0]])[0] if eligible else "NE"
-        pd_day = next((days[i + 1] for i, c in enumerate(codes) if c == "PD"), None)
-        return {"timepoints": codes, "best_overall_response": best, "progression_day": pd_day}
-
-    return {"recist1.1": summary(recist), "choi": summary(choi), "threshold_margin_pct": round(margin, 2)}
+# The expected responses are computed OUTSIDE imaging (imaging cannot use the criteria engine): the caller passes a
+# function from a subject's case document (the engine's input, built here from the true measurements) to the
+# "expected" block of the ground truth, e.g. `sfrt_reader.trial.expected.expected_responses`.
+ExpectedFn = Callable[[dict[str, Any]], dict[str, Any]]
+MIN_ROBUSTNESS_PCT = 1.0
 
 
 # ------------------------------------------------------------------------------------------- generation
@@ -354,10 +305,14 @@ def generate_demo_trial(
     size: int = 256,
     progress: ProgressFn | None = None,
     subjects: tuple[str, ...] | None = None,
+    expected: ExpectedFn | None = None,
 ) -> DemoTrialSummary:
     """Write the demo trial under `out` (which must exist and be writable) and return a summary.
 
-    `subjects` limits the trial to those codes (each subject's files do not depend on the others)."""
+    `subjects` limits the trial to those codes (each subject's files do not depend on the others). `expected`
+    turns a subject's case document into the "expected" block of the ground truth (responses from the criteria
+    engine); with it, a truth that does not give the scenario's responses, or gives them within 1 % of a change,
+    raises ScenarioError. Without it the ground truth has no "expected" block."""
     if size not in SIZES:
         raise ValueError(f"size must be one of {sorted(SIZES)}, not {size}")
     chosen = [s for s in SUBJECTS if subjects is None or s.code in subjects]
@@ -383,7 +338,7 @@ def generate_demo_trial(
     }
     n_series = n_files = n_bytes = 0
     for subject in chosen:
-        entry, files, written = _generate_subject(out, subject, seed, cfg, progress)
+        entry, files, written = _generate_subject(out, subject, seed, cfg, progress, expected)
         truth["subjects"].append(entry)
         n_series += len(subject.visits)
         n_files += files
@@ -443,7 +398,7 @@ def visit_specs(subject: Subject, seed: int = 0, size: int = 256) -> list[VisitS
 
 
 def _generate_subject(
-    out: Path, subject: Subject, seed: int, cfg: SizeConfig, progress: ProgressFn | None
+    out: Path, subject: Subject, seed: int, cfg: SizeConfig, progress: ProgressFn | None, expected: ExpectedFn | None
 ) -> tuple[dict[str, Any], int, int]:
     baseline_date = subject.rt_end - timedelta(days=46)
     dates = [baseline_date + timedelta(days=VISIT_JITTER_DAYS[0])]
@@ -462,7 +417,6 @@ def _generate_subject(
     files = written = 0
     diameters: list[float] = []
     densities: list[float | None] = []
-    news: list[bool] = []
     assess_tps: list[dict[str, Any]] = []
     for i, planned in enumerate(visit_specs(subject, seed, cfg.matrix)):
         visit, label, spec = planned.visit, planned.label, planned.spec
@@ -514,7 +468,6 @@ def _generate_subject(
         t1 = result.truth["T1"]
         diameters.append(round(t1.longest_axial_diameter_mm, 1))
         densities.append(round(t1.mean, 1) if ct else None)
-        news.append(visit.new_lesion)
         lesions = {}
         for key, lt in result.truth.items():
             d = lt.to_dict()
@@ -568,12 +521,14 @@ def _generate_subject(
         if i > 0:
             tp["new_intratumoral_nodules"] = False
         assess_tps.append(tp)
-    expected = expected_responses(diameters, densities, news, days)
-    _check_scenario(subject, expected)
     lesions_doc: list[dict[str, Any]] = [{"id": "T1", "role": "target", "organ": "thigh", "nodal": False}]
     if subject.lymph_node:
         lesions_doc.append({"id": "NT1", "role": "non-target", "organ": "lymph node", "nodal": True})
     case = {"options": {"randomized": True, "min_sd_days": 42}, "lesions": lesions_doc, "timepoints": assess_tps}
+    responses = None
+    if expected is not None:
+        responses = expected(case)
+        _check_scenario(subject, responses)
     case_text = json.dumps(case, indent=1) + "\n"
     (folder / "assess_case.json").write_text(case_text, encoding="utf-8")
     written += len(case_text.encode())
@@ -593,9 +548,10 @@ def _generate_subject(
             "accession_numbers": [f"A{subject.accession_base + 37 * i}" for i in range(len(subject.visits))],
         },
         "assess_case": f"{subject.code}/assess_case.json",
-        "expected": expected,
         "timepoints": timepoints,
     }
+    if responses is not None:
+        entry["expected"] = responses
     return entry, files, written
 
 
@@ -626,5 +582,7 @@ def _check_scenario(subject: Subject, expected: dict[str, Any]) -> None:
             f"{subject.code}: the generated truth gives RECIST {got_r} and Choi {got_c}, the scenario wants "
             f"{subject.expected_recist} and {subject.expected_choi}"
         )
-    if expected["threshold_margin_pct"] < 1.0:
-        raise ScenarioError(f"{subject.code}: a response change lies within 1 point of a threshold")
+    if expected["robustness_pct"] < MIN_ROBUSTNESS_PCT:
+        raise ScenarioError(
+            f"{subject.code}: a response changes when one measurement moves by {expected['robustness_pct']} %"
+        )

@@ -1,4 +1,4 @@
-"""A fast header-only reader for the common case: little-endian files with defined-length elements.
+"""A fast header-only reader for the common case: little-endian files (explicit or implicit VR).
 
 Why not only pydicom.dcmread(stop_before_pixels=True): its element generator is general (big endian, deferred
 reads, undefined lengths, validation hooks) and, with the Dataset it fills, costs about as much per file as
@@ -7,23 +7,22 @@ bench/scan_bench.py). This reader splits a bounded prefix of the file into (VR, 
 loop, stops at the pixel data, and keeps them in a plain dict: the catalogue decodes the few simple values it needs
 per file (ASCII text, binary numbers) itself, and anything else (non-ASCII text needing the character set,
 sequences) goes through a pydicom Dataset built from the same elements on demand, so every such value is decoded
-by pydicom exactly as dcmread would. Undefined-length sequences are parsed by pydicom's own read_sequence.
-Anything unusual (no preamble, big endian, deflate, other undefined-length elements, unknown VRs, big files)
-returns None and the caller falls back to dcmread, so correctness never depends on this shortcut.
+by pydicom exactly as dcmread would. An undefined-length sequence is only walked item by item to find its end (and
+kept as the bytes of its items, which pydicom parses when asked): parsing it with pydicom meant reading the whole
+file, pixel data included, and building datasets nobody used. Anything unusual (no preamble, big endian, deflate,
+undefined lengths other than sequences, unknown VRs, broken item structure) returns None and the caller falls back
+to dcmread, so correctness never depends on this shortcut.
 """
 
 from __future__ import annotations
 
-import io
 import os
 import struct
 from typing import Any
 
-from pydicom.charset import convert_encodings, default_encoding
 from pydicom.datadict import dictionary_VR
-from pydicom.dataelem import DataElement, RawDataElement
+from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.filereader import read_sequence
 from pydicom.tag import BaseTag
 
 # Every VR of PS3.5 (2024) with whether it has the 4-byte length form. A VR outside this table means a damaged
@@ -65,14 +64,14 @@ _UNDEFINED = 0xFFFFFFFF
 _EXPLICIT_HEAD = struct.Struct("<HH2sH")
 _IMPLICIT_HEAD = struct.Struct("<HHL")
 _HH = struct.Struct("<HH")
+_H = struct.Struct("<H")
 _L = struct.Struct("<L")
 
 _FIRST_READ = 16384  # the whole header of a typical CT/MR slice; a 512x512 slice's pixels are never read
-_WHOLE_FILE_LIMIT = 16 * 2**20
 
-# One element as read: (VR or None when implicit, value bytes, offset of the value in the file), or a pydicom
-# DataElement for an undefined-length sequence (already parsed by pydicom).
-Element = tuple[str | None, bytes, int] | DataElement
+# One element as read: (VR, or None when implicit, value bytes, offset of the value in the file). An
+# undefined-length sequence is kept as VR "SQ" with its items as value, as if it had been written with a length.
+Element = tuple[str | None, bytes, int]
 
 
 class RawHeader:
@@ -100,12 +99,8 @@ class RawHeader:
         """A pydicom Dataset of these elements; values are converted by pydicom when accessed, as after dcmread."""
         if self._dataset is None:
             raw: dict[BaseTag, Any] = {}
-            for tag, item in self.elements.items():
-                if isinstance(item, DataElement):
-                    raw[BaseTag(tag)] = item
-                else:
-                    vr, value, start = item
-                    raw[BaseTag(tag)] = RawDataElement(BaseTag(tag), vr, len(value), value, start, self.implicit, True)
+            for tag, (vr, value, start) in self.elements.items():
+                raw[BaseTag(tag)] = RawDataElement(BaseTag(tag), vr, len(value), value, start, self.implicit, True)
             if self.is_meta:  # the file meta group
                 self._dataset = FileMetaDataset(raw)
             else:
@@ -125,13 +120,6 @@ class _Buffer:
     def __init__(self, fd: int, first: bytes) -> None:
         self.fd = fd
         self.data = first
-
-    def load_all(self) -> bool:
-        """Read the rest of the file (needed to find where an undefined-length sequence ends); refuse big files."""
-        size = os.fstat(self.fd).st_size
-        if size > _WHOLE_FILE_LIMIT:
-            return False
-        return self.ensure(size)
 
     def ensure(self, end: int) -> bool:
         while end > len(self.data):
@@ -182,18 +170,25 @@ def _parse(buf: _Buffer, pos: int, *, implicit: bool, meta_only: bool) -> tuple[
                 start = pos + 8
         tag = (group << 16) | elem
         if length == _UNDEFINED:
-            # An undefined-length sequence: pydicom's own sequence reader parses it from the buffer.
-            is_sq = vr == "SQ" if vr else (group % 2 == 0 and dictionary_VR(tag) == "SQ")
-            if not is_sq or not buf.load_all():
+            # An undefined-length sequence: walk its items only to find where it ends; pydicom parses the items
+            # from the value bytes if the catalogue ever asks for this element.
+            private = group & 1
+            if vr == "SQ":
+                inner_implicit = implicit
+            elif vr is None and (private or _dictionary_sq(tag)):
+                inner_implicit = True
+            elif vr == "UN" and private:
+                inner_implicit = True  # PS3.5 6.2.2: an undefined-length UN holds implicit VR little endian items
+            else:
                 return None
-            fp = io.BytesIO(buf.data)
-            fp.seek(start)
-            seq = read_sequence(fp, implicit, True, _UNDEFINED, _encoding(elements))
-            if group & 1 == 0:
-                elements[tag] = DataElement(BaseTag(tag), "SQ", seq, is_undefined_length=True)
-            pos = fp.tell()
+            delimiter = _sequence_end(buf, start, inner_implicit, 0)
+            if delimiter is None:
+                return None
             data = buf.data
             size = len(data)
+            if not private:
+                elements[tag] = ("SQ", data[start:delimiter], start)
+            pos = delimiter + 8
             continue
         end = start + length
         if end > size:
@@ -206,13 +201,73 @@ def _parse(buf: _Buffer, pos: int, *, implicit: bool, meta_only: bool) -> tuple[
         pos = end
 
 
-def _encoding(elements: dict[int, Element]) -> str | list[str]:
-    """The Python codecs for the SpecificCharacterSet read so far (it precedes any sequence in the file)."""
-    charset = elements.get(0x00080005)
-    if charset is None or isinstance(charset, DataElement) or not charset[1]:
-        return default_encoding
-    values = [v.strip(" \x00") for v in charset[1].decode("ascii", "replace").split("\\")]
-    return convert_encodings(values)
+def _dictionary_sq(tag: int) -> bool:
+    try:
+        return bool(dictionary_VR(tag) == "SQ")
+    except KeyError:
+        return False
+
+
+def _sequence_end(buf: _Buffer, pos: int, implicit: bool, depth: int) -> int | None:
+    """Where the Sequence Delimitation Item of the undefined-length sequence whose items start at `pos` is, or None
+    when the file does not follow the encoding rules (dcmread then decides what to do with it)."""
+    if depth > 16:
+        return None
+    while True:
+        if not buf.ensure(pos + 8):
+            return None
+        group, elem, length = _IMPLICIT_HEAD.unpack_from(buf.data, pos)
+        if group != 0xFFFE:
+            return None
+        if elem == 0xE0DD:
+            return pos
+        if elem != 0xE000:
+            return None
+        pos += 8
+        if length != _UNDEFINED:
+            pos += length
+            continue
+        end = _item_end(buf, pos, implicit, depth + 1)
+        if end is None:
+            return None
+        pos = end
+
+
+def _item_end(buf: _Buffer, pos: int, implicit: bool, depth: int) -> int | None:
+    """The offset just after the Item Delimitation Item of an undefined-length item whose elements start at `pos`."""
+    while True:
+        if not buf.ensure(pos + 8):
+            return None
+        data = buf.data
+        group, elem, length = _IMPLICIT_HEAD.unpack_from(data, pos)
+        if group == 0xFFFE:
+            return pos + 8 if elem == 0xE00D else None
+        inner_implicit = implicit
+        if implicit:
+            start = pos + 8
+        else:
+            known = _VRS.get(data[pos + 4 : pos + 6])
+            if known is None:
+                return None
+            vr, long_form = known
+            if long_form:
+                if not buf.ensure(pos + 12):
+                    return None
+                length = _L.unpack_from(buf.data, pos + 8)[0]
+                start = pos + 12
+            else:
+                length = _H.unpack_from(data, pos + 6)[0]
+                start = pos + 8
+            if length == _UNDEFINED and vr not in ("SQ", "UN"):
+                return None
+            inner_implicit = vr == "UN"
+        if length == _UNDEFINED:
+            delimiter = _sequence_end(buf, start, inner_implicit, depth + 1)
+            if delimiter is None:
+                return None
+            pos = delimiter + 8
+        else:
+            pos = start + length
 
 
 def fast_header(path: str) -> RawHeader | None:
@@ -232,7 +287,7 @@ def fast_header(path: str) -> RawHeader | None:
             return None
         meta_elements, pos = parsed
         ts_elem = meta_elements.get(0x00020010)
-        if ts_elem is None or isinstance(ts_elem, DataElement) or not ts_elem[1]:
+        if ts_elem is None or not ts_elem[1]:
             return None
         ts = ts_elem[1].decode("ascii", "replace").strip(" \x00")
         if ts in _NOT_HANDLED:

@@ -325,10 +325,13 @@ def _walk_references(ds: Dataset, depth: int = 0) -> Iterator[tuple[str, str]]:
     """Yield ("series", uid) and ("instance", uid) for every reference nested in sequences."""
     if depth > 12:
         return
-    for elem in ds:
-        if elem.VR != "SQ":
+    for raw in ds.elements():  # unconverted: converting every element of an SR content tree cost most of a scan
+        vr = raw.VR
+        if vr in (None, "UN"):
+            vr = ds[raw.tag].VR  # implicit VR or UN: pydicom decides, from its dictionary or the encoding
+        if vr != "SQ":
             continue
-        for item in elem.value:
+        for item in ds[raw.tag].value:
             series = item.get("SeriesInstanceUID")
             if series:
                 yield ("series", str(series))

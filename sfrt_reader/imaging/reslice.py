@@ -8,11 +8,13 @@ true position; the value is then trilinear interpolation (`scipy.ndimage.map_coo
 eight neighbouring voxels. So a reformat is geometrically true whatever the stack, and a point drawn on it maps
 back to LPS exactly (`display_to_lps` is an affine map, no index rounding).
 
-A `ResampledPlane` is a stack of parallel planes: display pixel (u, v) on slice s sits at
-origin + u * spacing_u * right + v * spacing_v * down + s * spacing_s * normal, with right, down and normal
-orthonormal (normal = right x down). It offers the same layout facts as the permutation layout of
-`sfrt_reader.ui.state.planes.SliceGeometry` (width, height, slice_count, spacing_u, spacing_v, right, down,
-display_to_index, index_to_display, extract), so a viewport shows either without knowing which.
+Pixels are spaced as finely as the series samples each direction (`sampling_step`): a coronal of 5 mm slices has
+0.8 mm columns and 5 mm rows, shown with that true aspect. A `ResampledPlane` is a stack of parallel planes:
+display pixel (u, v) on slice s sits at origin + u * spacing_u * right + v * spacing_v * down
++ s * spacing_s * normal, with right, down and normal orthonormal (normal = right x down). It offers the same
+layout facts as the permutation layout of `sfrt_reader.ui.state.planes.SliceGeometry` (width, height,
+slice_count, spacing_u, spacing_v, right, down, display_to_index, index_to_display, extract), so a viewport shows
+either without knowing which.
 """
 
 from __future__ import annotations
@@ -171,7 +173,11 @@ class ResampledPlane:
         if cached is not None:
             self._cache.move_to_end(s)
             return cached
-        image = self.sample(*np.meshgrid(np.arange(self.width), np.arange(self.height)), np.full((1, 1), s))
+        corner = self.origin + s * self.spacing_s * self.normal_vector
+        ijk = self.volume.grid_lps_to_index(
+            corner, [(self.right_vector * self.spacing_u, self.width), (self.down_vector * self.spacing_v, self.height)]
+        )
+        image = sample_volume(self.volume, ijk, self._fill)
         image.flags.writeable = False
         self._cache[s] = image
         while len(self._cache) > _CACHE_SLICES:
@@ -208,35 +214,50 @@ def sample_volume(volume: Volume, ijk: ArrayLike, fill: float, order: int = 1) -
     return np.asarray(values.reshape(shape).astype(data.dtype, copy=False))
 
 
+def sampling_step(volume: Volume, direction: ArrayLike) -> float:
+    """The distance (mm) between samples along a direction that loses none of the series' resolution there: the
+    pixel spacing along the rows or columns, the (smallest) gap between slices along the normal, and in between
+    the finest of those rates projected on the direction. A coronal of 5 mm slices gets 5 mm rows, not 0.8 mm
+    ones: the same picture (the data have no more detail) for a sixth of the work."""
+    d = _unit(direction, "direction")
+    sx, sy = volume.pixel_spacing
+    gaps = np.diff(volume.slice_offsets_mm)
+    gap = float(gaps.min()) if gaps.size else volume.slice_spacing_mm
+    rates = (
+        abs(float(d @ np.asarray(volume.row_direction))) / sx,
+        abs(float(d @ np.asarray(volume.column_direction))) / sy,
+        abs(float(d @ np.asarray(volume.normal))) / gap,
+    )
+    return max(float(min(sx, sy)), 1.0 / max(rates))
+
+
 def plane_around(
     volume: Volume,
     plane: Any,
     centre: ArrayLike,
     right: ArrayLike,
     down: ArrayLike,
-    pixel_mm: float | None = None,
 ) -> ResampledPlane:
     """The stack of planes spanned by (right, down), covering the whole volume, with `centre` exactly on a pixel
-    of its centre slice. Pixels are square, `pixel_mm` wide (default: the finest in-plane spacing of the
-    series), and slices `pixel_mm` apart."""
+    of its centre slice. Pixels are `sampling_step` apart along right and down, slices along the normal."""
     r = _unit(right, "right")
     d = _unit(down, "down")
     if abs(float(r @ d)) > 1e-6:
         raise ValueError("the right and down directions of a plane must be perpendicular")
     n = np.cross(r, d)
-    step = float(pixel_mm) if pixel_mm is not None else float(min(volume.pixel_spacing))
-    if not math.isfinite(step) or step <= 0:
-        raise ValueError(f"pixel size must be positive millimetres, got {pixel_mm}")
+    steps = np.array([sampling_step(volume, r), sampling_step(volume, d), sampling_step(volume, n)])
     c = np.asarray(centre, dtype=np.float64).reshape(3)
     rel = volume_corners_lps(volume) - c
-    lo = np.floor(np.stack([rel @ r, rel @ d, rel @ n]).min(axis=1) / step).astype(int)
-    hi = np.ceil(np.stack([rel @ r, rel @ d, rel @ n]).max(axis=1) / step).astype(int)
+    along = np.stack([rel @ r, rel @ d, rel @ n])
+    lo = np.floor(along.min(axis=1) / steps).astype(int)
+    hi = np.ceil(along.max(axis=1) / steps).astype(int)
     # Make sure the centre itself is inside, even when the caller's point lies outside the scan.
     lo = np.minimum(lo, 0)
     hi = np.maximum(hi, 0)
-    origin = c + lo[0] * step * r + lo[1] * step * d + lo[2] * step * n
+    origin = c + lo[0] * steps[0] * r + lo[1] * steps[1] * d + lo[2] * steps[2] * n
     size = tuple(int(h - low + 1) for low, h in zip(lo, hi, strict=True))
-    return ResampledPlane(volume, plane, origin, r, d, (step, step, step), (size[0], size[1], size[2]), int(-lo[2]))
+    spacing = (float(steps[0]), float(steps[1]), float(steps[2]))
+    return ResampledPlane(volume, plane, origin, r, d, spacing, (size[0], size[1], size[2]), int(-lo[2]))
 
 
 def volume_centre_lps(volume: Volume) -> FloatArray:

@@ -191,8 +191,8 @@ def analyse_stack(frames: Sequence[Frame], name: str, *, allow_gaps: bool = True
     if unplaced:
         raise SeriesGeometryError(
             f"{name}: {len(unplaced)} image(s) without a position in the patient (no ImagePositionPatient or "
-            f"ImageOrientationPatient; {_names(unplaced)}): cannot build a volume (a screen capture or a "
-            "scanned document?)"
+            f"ImageOrientationPatient in file{'s' if len(unplaced) > 1 else ''} {_names(unplaced)}): cannot build "
+            "a volume (a screen capture, a scanned document or a radiograph?)"
         )
     no_spacing = [f for f in frames if f.pixel_spacing is None]
     if no_spacing:

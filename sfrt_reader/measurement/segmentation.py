@@ -16,7 +16,10 @@ core stops at the core/rim edge. So the method follows the anatomy:
    lesion whatever its density.
 6. Margin refinement: within a few mm of the margin each voxel goes to the lesion or the background by the
    half-way rule with LOCAL levels (lesion inside vs tissue outside, estimated nearby), so the margin is unbiased
-   against fat and against muscle alike (a global threshold would sit mm off on one of them).
+   against fat and against muscle alike (a global threshold would sit mm off on one of them). Where the margin is
+   brighter than the tissue outside, the lesion's level is its brightest tissue within 4 mm (the enhancing rim,
+   not the mean that a necrotic core drags down), and the rule runs on a lightly smoothed image (0.75 mm) so that
+   a thin rim is not spread over its neighbours.
 7. Clean-up: morphological opening (1.5 mm) to cut thin bridges into neighbours, the connected component holding
    the seed, holes filled again.
 
@@ -258,7 +261,10 @@ def _segment_in_roi(
     rim = _enclosing_rim(smooth_img, smooth, a, spacing, mu, sigma)
     if rim is not None:
         tumour = _fill(a | rim)
-    cleaned = _clean(_refine_margin(smooth, tumour, spacing), local[0], spacing)
+    # The margin is placed on a lightly smoothed image: the 2 mm smoothing that steadies the growing also spreads
+    # a thin enhancing rim over its neighbours, which would move the margin a pixel outwards all round.
+    light = sitk.GetArrayFromImage(sitk.SmoothingRecursiveGaussian(image, [REFINE_SMOOTHING_MM] * 2 + [0.5]))
+    cleaned = _clean(_refine_margin(light, tumour, spacing), local[0], spacing)
     if cleaned is None or not cleaned.any():
         return None
     if f == 1:
@@ -384,9 +390,13 @@ def _shell(mask: Mask, spacing: tuple[float, float, float], inner_mm: float, out
 
 
 REFINE_BAND_MM = 2.0
-REFINE_LEVEL_MM = (2.0, 5.0)
+REFINE_INNER_MM = (2.0, 5.0)
+REFINE_OUTER_MM = (2.0, 5.0)
+REFINE_SIGMA_MM = 6.0
+REFINE_SMOOTHING_MM = 0.75
 RIM_REACH_BEYOND_MM = 15.0
-OPENING_MM = 1.5
+OPENING_MM = 3.0
+HALO_MM = 2.0
 RIM_PROFILE_STEP_MM = 2.0
 RIM_PROFILE_REACH_MM = 40.0
 
@@ -445,7 +455,7 @@ def _enclosing_rim(
     bright = smooth > upper + (upper - lower)
     from scipy.ndimage import binary_dilation
 
-    halo = binary_dilation(bright, structure=_IN_PLANE_CROSS, iterations=max(1, round(3.0 / spacing[0])))
+    halo = binary_dilation(bright, structure=_IN_PLANE_CROSS, iterations=max(1, round(HALO_MM / spacing[0])))
     allowed = (dist <= reach) & ~core & ~halo
     seeds_zyx = np.argwhere(plateau & allowed & (smooth >= lower) & (smooth <= upper))
     if seeds_zyx.size == 0:
@@ -475,20 +485,45 @@ def _refine_margin(smooth: F32, mask: Mask, spacing: tuple[float, float, float])
     eps = 1e-3
     band_out = (d_out > 0) & (d_out <= REFINE_BAND_MM + eps)
     band_in = mask & (d_in <= REFINE_BAND_MM + eps)
-    inner = mask & (d_in > REFINE_LEVEL_MM[0] + eps) & (d_in <= REFINE_LEVEL_MM[1] + eps)
-    outer = (d_out > REFINE_LEVEL_MM[0] + eps) & (d_out <= REFINE_LEVEL_MM[1] + eps)
+    inner = mask & (d_in > REFINE_INNER_MM[0] + eps) & (d_in <= REFINE_INNER_MM[1] + eps)
+    outer = (d_out > REFINE_OUTER_MM[0] + eps) & (d_out <= REFINE_OUTER_MM[1] + eps)
     if not inner.any():
         inner = band_in
-    sigma = [6.0 / s for s in (spacing[2], spacing[1], spacing[0])]
+    sigma = [REFINE_SIGMA_MM / s for s in (spacing[2], spacing[1], spacing[0])]
     sigma[0] = min(sigma[0], 1.5)
     level_in = _normalised_mean(smooth, inner, sigma, gaussian_filter)
     level_out = _normalised_mean(smooth, outer, sigma, gaussian_filter)
     band = band_in | band_out
     ok = band & np.isfinite(level_in) & np.isfinite(level_out) & (np.abs(level_in - level_out) > 1e-6)
     closer_in = np.abs(smooth - level_in) < np.abs(smooth - level_out)
+    # Brighter than the tissue outside: the lesion's side of such a margin is its brightest tissue nearby (an
+    # enhancing rim, often only a few mm thick), not the mean inside, which a necrotic core drags down and with it
+    # the margin outwards. Half-way between that local peak and the outside; nothing brighter inside: outside.
+    peak = _local_peak(smooth, mask & (d_in <= PEAK_DEPTH_MM + eps), spacing)
+    brighter = ok & (smooth >= level_out) & np.isfinite(peak)
+    rim_side = brighter & (peak > level_out)
+    closer_in[rim_side] = smooth[rim_side] > (peak[rim_side] + level_out[rim_side]) / 2
+    closer_in[brighter & ~rim_side] = False
     out = mask.copy()
     out[ok] = closer_in[ok]
     return _fill(out)
+
+
+PEAK_DEPTH_MM = 3.0
+PEAK_REACH_MM = 4.0
+
+
+def _local_peak(values: F32, where: Mask, spacing: tuple[float, float, float]) -> F32:
+    """The brightest value of `where` within PEAK_REACH_MM in the slice plane of each voxel (NaN when none)."""
+    from scipy.ndimage import maximum_filter
+
+    ry = max(1, round(PEAK_REACH_MM / spacing[1]))
+    rx = max(1, round(PEAK_REACH_MM / spacing[0]))
+    yy, xx = np.mgrid[-ry : ry + 1, -rx : rx + 1]
+    disc = ((yy * spacing[1]) ** 2 + (xx * spacing[0]) ** 2 <= PEAK_REACH_MM**2 + 1e-6)[None]
+    low = np.float32(-3.0e38)
+    peak = maximum_filter(np.where(where, values, low).astype(np.float32), footprint=disc, mode="constant", cval=low)
+    return np.asarray(np.where(peak > low / 2, peak, np.nan), dtype=np.float32)
 
 
 def _normalised_mean(values: F32, where: Mask, sigma: list[float], gaussian_filter: object) -> F32:

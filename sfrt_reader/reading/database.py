@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 # The newest migration (a test checks it against the migration scripts). Opening a database already at this
 # revision skips loading Alembic, which halves the start-up time of every command.
-HEAD_REVISION = "0002"
+HEAD_REVISION = "0003"
 SQLITE_BUSY_TIMEOUT_MS = 5000
 WRITE_ATTEMPTS = 6
 # PostgreSQL SQLSTATEs that mean "try the transaction again": serialization failure, deadlock, lock timeout.

@@ -274,3 +274,32 @@ class ExportedDocument(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     created_by: Mapped[int] = mapped_column(ForeignKey("reader.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+# Revision 0003: registrations of follow-up series to the baseline, for linked navigation.
+
+
+class StoredRegistration(Base):
+    """One follow-up series registered to the baseline series of a read (`Registration.to_dict()` in `document`).
+
+    Keyed by the two series and the registration options, so that the same pair is never registered twice for a
+    read and a change of options registers again. Per read, not per subject: a reader's judgement that a
+    registration does not line up (`rejected`) must not steer another blinded reader's navigation.
+    """
+
+    __tablename__ = "registration"
+    __table_args__ = (UniqueConstraint("read_id", "fixed_series_uid", "moving_series_uid", "options_key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    read_id: Mapped[int] = mapped_column(ForeignKey("read.id"))
+    fixed_series_uid: Mapped[str] = mapped_column(String(64))
+    moving_series_uid: Mapped[str] = mapped_column(String(64))
+    options_key: Mapped[str] = mapped_column(String(64))
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    verdict: Mapped[str] = mapped_column(String(16))
+    metric_value: Mapped[float | None] = mapped_column(Float)
+    created_by: Mapped[int] = mapped_column(ForeignKey("reader.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    rejected: Mapped[bool] = mapped_column(Boolean)
+    rejected_reason: Mapped[str | None] = mapped_column(Text)
+    rejected_by: Mapped[int | None] = mapped_column(ForeignKey("reader.id"))
+    rejected_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

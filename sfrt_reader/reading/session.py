@@ -84,6 +84,7 @@ from sfrt_reader.trial import Protocol, ProtocolError
 T = TypeVar("T")
 
 if TYPE_CHECKING:
+    from sfrt_reader.imaging.registration_result import Registration
     from sfrt_reader.reading.service import ReadingService
 
 
@@ -1146,3 +1147,23 @@ class ReaderSession:
             )
 
         return self._write(work)
+
+    # ----- registrations for linked navigation (stored in `registrations`) -----
+
+    def registrations(self, read_id: int, options_key: str) -> dict[tuple[str, str], Registration]:
+        """Stored registrations of the read for these options, by (baseline, follow-up) series UID."""
+        from sfrt_reader.reading.registrations import stored_registrations
+
+        return stored_registrations(self, read_id, options_key)
+
+    def store_registration(self, read_id: int, registration: Registration, options_key: str) -> None:
+        """Store a computed registration of a follow-up series to the baseline series of the read."""
+        from sfrt_reader.reading.registrations import store_registration
+
+        store_registration(self, read_id, registration, options_key)
+
+    def reject_registration(self, read_id: int, fixed_uid: str, moving_uid: str, options_key: str, reason: str) -> Any:
+        """The reader says the registration does not line up: linking falls back to table position."""
+        from sfrt_reader.reading.registrations import reject_registration
+
+        return reject_registration(self, read_id, fixed_uid, moving_uid, options_key, reason)

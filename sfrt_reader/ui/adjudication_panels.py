@@ -36,6 +36,10 @@ from PySide6.QtWidgets import (
 
 from sfrt_reader.errors import SfrtError
 from sfrt_reader.imaging.volume import Volume
+from sfrt_reader.measurement.lesion_metrics import SegmentationResult
+from sfrt_reader.measurement.lines import Bidimensional, Line
+from sfrt_reader.measurement.regions import EllipseRegion, RegionStatistics
+from sfrt_reader.measurement.serialise import measurement_from_dict
 from sfrt_reader.reading.records import MIN_REASON_LENGTH
 from sfrt_reader.reading.views import ReadView, TimepointImages
 from sfrt_reader.ui.adjudication_compare import CRITERIA, CompareRow
@@ -61,22 +65,27 @@ DECIDED_BOX = "background: #173524; color: #c9f2d8; border: 1px solid #2f8f5b; b
 def draw_saved_object(viewport: Any, obj: dict[str, Any]) -> list[MeasurementItem]:
     """Put one saved measurement object back on its slice, as the reading window restores a read.
 
-    A line, bidimensional, ellipse or freehand region is redrawn from its patient coordinates; a segmentation by
-    its longest axial diameter and short axis. Other kinds have nothing to draw.
+    The stored dict goes through the measurement layer's one dispatcher (`measurement_from_dict`, which refuses a
+    malformed one in words); a line, bidimensional, ellipse or freehand region is redrawn from its patient
+    coordinates, a segmentation by its longest axial diameter and short axis, each on the plane it was drawn on (a
+    reformat when the stored dict says so). A 3-D mask alone has nothing to draw.
     """
-    kind = obj.get("kind")
-    if kind == "line":
-        return [viewport.draw_lps("length", [obj["start"], obj["end"]])]
-    if kind == "bidimensional":
-        la, sa = obj["long_axis"], obj["short_axis"]
-        return [viewport.draw_lps("bidimensional", [la["start"], la["end"], sa["start"], sa["end"]])]
-    if kind == "region_statistics" and obj.get("region", {}).get("kind") == "ellipse":
-        r = obj["region"]
-        return [viewport.draw_lps("ellipse", [r["center"], r["axis_end_1"], r["axis_end_2"]])]
-    if kind == "region_statistics":
-        return [viewport.draw_lps("freehand", obj["region"]["points"])]
-    if kind == "segmentation_result":
-        return [viewport.draw_lps("length", [obj[k]["start"], obj[k]["end"]]) for k in ("longest_axial", "short_axis")]
+    m = measurement_from_dict(obj)
+    view = obj.get("view")
+    if isinstance(m, Line):
+        return [viewport.draw_lps("length", [m.start, m.end], view=view)]
+    if isinstance(m, Bidimensional):
+        la, sa = m.long_axis, m.short_axis
+        return [viewport.draw_lps("bidimensional", [la.start, la.end, sa.start, sa.end], view=view)]
+    if isinstance(m, RegionStatistics) and isinstance(m.region, EllipseRegion):
+        r = m.region
+        return [viewport.draw_lps("ellipse", [r.center, r.axis_end_1, r.axis_end_2], view=view)]
+    if isinstance(m, RegionStatistics):
+        return [viewport.draw_lps("freehand", list(m.region.points), view=view)]
+    if isinstance(m, SegmentationResult):
+        return [
+            viewport.draw_lps("length", [line.start, line.end], view=view) for line in (m.longest_axial, m.short_axis)
+        ]
     return []
 
 
@@ -201,8 +210,9 @@ class ReadPane(QWidget):
         volume = viewport.state.volume
         if volume is not None and volume.modality == "CT":
             viewport.state.apply_preset("1")  # soft tissue, as a reader measures a sarcoma
-        if items:
-            self._centre_on(viewport, items[0])
+        shown = [item for item in items if item.plane == viewport.state.plane]  # the plane the viewport ended on
+        if shown:
+            self._centre_on(viewport, shown[0])
 
     @staticmethod
     def _centre_on(viewport: Any, item: MeasurementItem) -> None:

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
 
 from sfrt_reader.errors import SfrtError
-from sfrt_reader.reading.service import ReaderSession
-from sfrt_reader.ui.adjudication_window import AdjudicationWindow
-from sfrt_reader.ui.login import LoginDialog, WorklistWidget
-from sfrt_reader.ui.main_window import MainWindow
-from sfrt_reader.ui.reading_window import ReadingWindow
-from sfrt_reader.ui.state.hanging import Layout
 from sfrt_reader.ui.theme import apply_theme
+
+if TYPE_CHECKING:
+    from sfrt_reader.reading.service import ReaderSession
+    from sfrt_reader.ui.adjudication_window import AdjudicationWindow
+    from sfrt_reader.ui.reading_window import ReadingWindow
+
+# Why the viewer (numpy, the image layer, the viewports) and the reading layer are imported inside the functions:
+# the log-in and the worklist need neither, and importing them first made the workstation take seconds longer to
+# show its first window (bench/ui_start_bench.py). They load when a read or a folder is opened.
 
 
 def application() -> QApplication:
@@ -36,6 +40,9 @@ def run_workstation(
     paths: list[str], layout: str | None = None, blinded: bool = False, screenshot: Path | None = None
 ) -> int:
     """Open the main window, start loading `paths`, and run the event loop (or save a screenshot and exit)."""
+    from sfrt_reader.ui.main_window import MainWindow
+    from sfrt_reader.ui.state.hanging import Layout
+
     app = application()
     window = MainWindow(blinded=blinded)
     if layout:
@@ -71,6 +78,8 @@ class WorklistWindow(QMainWindow):
     """The reader's home: the worklist; a double-click opens the subject's read in a reading window."""
 
     def __init__(self, session: ReaderSession, layout: str | None = None) -> None:
+        from sfrt_reader.ui.login import WorklistWidget
+
         super().__init__()
         self.session = session
         self.layout_choice = layout
@@ -89,6 +98,9 @@ class WorklistWindow(QMainWindow):
         if self.session.role == "adjudicator":  # the adjudicator reads nothing: a subject opens on his desk
             self.open_desk(pseudonym)
             return None
+        from sfrt_reader.ui.reading_window import ReadingWindow
+        from sfrt_reader.ui.state.hanging import Layout
+
         if self.reading is not None:
             self.reading.close()
         try:
@@ -108,6 +120,8 @@ class WorklistWindow(QMainWindow):
 
     def open_desk(self, pseudonym: str) -> AdjudicationWindow | None:
         """The adjudicator's desk for a discordant subject; a subject without adjudication says why in red."""
+        from sfrt_reader.ui.adjudication_window import AdjudicationWindow
+
         if self.desk is not None:
             self.desk.close()
         try:
@@ -133,6 +147,7 @@ def run_reading_workstation(
 ) -> int:
     """Log in on a read database and open the worklist (or, with `screenshot`, save its picture and exit)."""
     from sfrt_reader.reading import ReadingService, open_database
+    from sfrt_reader.ui.login import LoginDialog
 
     service = ReadingService(open_database(database))
     protocol_check = service.paradigm  # a database without a trial stops here with its message

@@ -18,6 +18,7 @@ from sfrt_reader.imaging.volume import Volume
 from sfrt_reader.ui.state.annotations import TimepointInfo
 from sfrt_reader.ui.state.hanging import Cell, HangingProtocol, Layout
 from sfrt_reader.ui.state.linking import LinkGroup
+from sfrt_reader.ui.state.masks import BrushSettings
 from sfrt_reader.ui.state.tools import Tool
 from sfrt_reader.ui.state.viewport import ViewportState
 from sfrt_reader.ui.viewport import SliceViewport
@@ -38,6 +39,8 @@ class ViewerGrid(QWidget):
     message = Signal(str)
     cursor_info = Signal(str)
     seed_picked = Signal(object, object)  # viewport, LPS: a click of the Segment tool
+    rebuilt = Signal()  # the viewports were recreated (new timepoints or layout): wire the new ones
+    brush_stroke = Signal(object, int, object, float, bool)  # viewport, slice, LPS path, radius mm, erase
 
     def __init__(self, parent: QWidget | None = None, undo_stack: QUndoStack | None = None) -> None:
         super().__init__(parent)
@@ -49,6 +52,7 @@ class ViewerGrid(QWidget):
         self.current: int | None = None
         self.blinded = False
         self.tool = Tool.POINTER
+        self.brush = BrushSettings()
         self.viewports: list[SliceViewport] = []
         self.cells: list[Cell] = []
         self.active: SliceViewport | None = None
@@ -115,6 +119,7 @@ class ViewerGrid(QWidget):
                 self.blinded,
             )
             viewport.set_tool(self.tool)
+            viewport.set_brush(self.brush)
             if timepoint is not None:
                 for item in kept.get(id(timepoint.volume), []):
                     viewport.add_measurement(item)
@@ -123,6 +128,7 @@ class ViewerGrid(QWidget):
             viewport.message.connect(self.message)
             viewport.cursor_info.connect(self.cursor_info)
             viewport.seed_picked.connect(self.seed_picked)
+            viewport.brush_stroke.connect(self.brush_stroke)
             self._layout.addWidget(viewport, cell.row, cell.column)
             self.viewports.append(viewport)
             self.link.add(viewport.state)
@@ -131,6 +137,7 @@ class ViewerGrid(QWidget):
         )
         if current_viewport is not None:
             self._set_active(current_viewport)
+        self.rebuilt.emit()
 
     # ------------------------------------------------------------------------------------------- events
     def _set_active(self, viewport: SliceViewport) -> None:

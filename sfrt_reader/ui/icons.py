@@ -162,6 +162,24 @@ def _segment(p: QPainter) -> None:
     p.drawEllipse(QPointF(12, 12), 1.8, 1.8)
 
 
+def _brush(p: QPainter) -> None:
+    """A round brush tip over a painted stroke: the mask-correction brush."""
+    p.setPen(QPen(ACCENT, 3.2, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
+    stroke = QPainterPath(QPointF(4, 19))
+    stroke.cubicTo(QPointF(8, 15), QPointF(10, 21), QPointF(14, 16))
+    p.drawPath(stroke)
+    p.setPen(QPen(INK, 1.6))
+    p.drawLine(QPointF(13, 11), QPointF(20, 4))
+    p.drawEllipse(QPointF(11.5, 12.5), 2.6, 2.6)
+
+
+def _mask_fill(p: QPainter) -> None:
+    """An outline with a light fill: the 'fill masks' toggle."""
+    p.setBrush(QColor(245, 197, 66, 90))
+    p.setPen(QPen(ACCENT, 1.6))
+    p.drawEllipse(QRectF(4, 6, 16, 12))
+
+
 def _text_icon(text: str) -> Callable[[QPainter], None]:
     def draw(p: QPainter) -> None:
         p.setFont(QFont("DejaVu Sans", 7, QFont.Weight.Bold))
@@ -181,6 +199,8 @@ _DRAWINGS: dict[str, Callable[[QPainter], None]] = {
     "ellipse": _ellipse,
     "freehand": _freehand,
     "segment": _segment,
+    "brush": _brush,
+    "mask-fill": _mask_fill,
     "layout-1x2": _grid(1, 2),
     "layout-1x3": _grid(1, 3),
     "layout-2x2": _grid(2, 2),

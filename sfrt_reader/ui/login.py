@@ -210,7 +210,14 @@ class WorklistWidget(QWidget):
                 )
             self.model.appendRow(row)
         self.tree.expandAll()
-        self.summary.setText(f"{len(self.subjects)} subjects, {done} fully signed")
+        if self.session.role == "adjudicator":
+            states = [subject.adjudication for subject in self.subjects]
+            self.summary.setText(
+                f"{len(self.subjects)} subjects, {states.count('pending')} awaiting adjudication, "
+                f"{states.count('decided')} adjudicated"
+            )
+        else:
+            self.summary.setText(f"{len(self.subjects)} subjects, {done} fully signed")
 
     def _apply_filter(self) -> None:
         text = self.filter.text().strip()

@@ -163,6 +163,9 @@ class MainWindow(QMainWindow):
             if tool == Tool.WINDOW:
                 bar.addSeparator()
         self.tool_actions[Tool.POINTER].setChecked(True)
+        # Segment and Brush give a lesion its mask: the reading window enables them; the plain viewer has no lesion
+        for tool in (Tool.SEGMENT, Tool.BRUSH):
+            self.tool_actions[tool].setEnabled(False)
         bar.addSeparator()
 
         self.undo_action = self.undo_stack.createUndoAction(self, "Undo")

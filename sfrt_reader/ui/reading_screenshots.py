@@ -6,9 +6,12 @@ DEMO_DIR is the folder of `sfrt-reader demo --data DEMO_DIR` (generated and impo
 central reader reads demo-01 (CT) to 6 months and demo-03 (CT baseline, MR follow-ups) to 3 months: the target by
 one-click segmentation accepted and a longest diameter drawn, the inguinal node as a non-target, each timepoint
 signed. The drawings go through the same controller slots as the mouse (`SliceViewport.draw_lps`, the segmentation
-task), at the ground truth's lesion positions. Then reader1 and reader2 complete demo-02 through the session API,
+task), at the ground truth's lesion positions. `linked.png` shows the CT subject again once its follow-ups are
+registered to the baseline (in the background, as on every opening), with the crosshair carried from the tumour
+centre at baseline to every follow-up. Then reader1 and reader2 complete demo-02 through the session API,
 reader2 drawing T1 30% longer at 6 months, and the adjudicator's desk is pictured on that disagreement.
-The reformats and the 3-D lesion view of the CT read are taken by `view3d_screenshots`.
+The masks are outlined (filled on the MR picture) and the Brush is selected, its circle on the rim of the current
+timepoint's outline. The reformats and the 3-D lesion view of the CT read are taken by `view3d_screenshots`.
 """
 
 from __future__ import annotations
@@ -21,12 +24,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QPointF, QSettings, Qt
 from PySide6.QtWidgets import QApplication
 
 from sfrt_reader.ui.app import WorklistWindow, application
 from sfrt_reader.ui.login import LoginDialog
 from sfrt_reader.ui.reading_window import ReadingWindow, SegmentTask
+from sfrt_reader.ui.state.tools import Tool
 from sfrt_reader.ui.view3d_screenshots import render_views
 
 SIZE = (1700, 1000)
@@ -75,8 +79,31 @@ def _sign(window: ReadingWindow) -> None:
     window.refresh_read()
 
 
+def _show_brush(window: ReadingWindow, radius_mm: float) -> None:
+    """The Brush selected with its circle on the rim of the current timepoint's T1 outline (the cursor's place)."""
+    window.set_tool(Tool.BRUSH)
+    window.grid.brush.set_radius(radius_mm)
+    viewport = window.reading_viewport()
+    mask = window.masks.mask((window.reading_label, "T1"))
+    if viewport is None or mask is None or viewport.state.geometry is None:
+        return
+    k = viewport.state.slice_index
+    on_slice = [(i, j) for z, j, i in mask.voxel_indices() if z == k]
+    if not on_slice:
+        return
+    i, j = max(on_slice)  # the outline's rightmost pixel on the slice shown
+    u, v, _ = viewport.state.geometry.index_to_display(np.array([i, j, k], dtype=float))
+    viewport._brush_pos = QPointF(viewport.mapFromScene(viewport.display_to_scene(u, v)))
+
+
 def render_read(
-    app: QApplication, home: WorklistWindow, truth: dict[str, Any], subject: str, labels: list[str], out: Path
+    app: QApplication,
+    home: WorklistWindow,
+    truth: dict[str, Any],
+    subject: str,
+    labels: list[str],
+    out: Path,
+    fill: bool = False,
 ) -> None:
     window = home.open_read(subject)
     assert window is not None
@@ -103,14 +130,61 @@ def render_read(
         viewport.state.set_zoom(ZOOM)
         viewport.state.set_pan(u - (geometry.width - 1) / 2 + 20, v - (geometry.height - 1) / 2 + 10)
     window.set_linked(True)
+    window.mask_fill_action.setChecked(fill)
     window.resizeDocks([window.lesion_dock], [330], Qt.Orientation.Horizontal)
     window.resizeDocks([window.response_dock], [420], Qt.Orientation.Horizontal)
     window.resizeDocks([window.table_dock], [200], Qt.Orientation.Vertical)
     window.response_panel.expandAll()
     window.response_dock.raise_()
     app.processEvents()
+    _show_brush(window, 8.0)  # once the docks have their size, so the circle sits where the viewport draws it
+    app.processEvents()
     window.grab().save(str(out))
     window.close()
+
+
+def render_linked(app: QApplication, home: WorklistWindow, truth: dict[str, Any], subject: str, out: Path) -> list[str]:
+    """Linked viewports: the subject's registrations computed in the background as on opening, then a Shift+click
+    at the tumour centre at baseline (the controller's slot for it) carries the crosshair to every follow-up.
+    Returns the timepoints that fell back to table position, with why (empty when every registration lined up)."""
+    import time
+
+    from sfrt_reader.ui.state.anatomy_link import LinkMode, centre_on
+
+    window = home.open_read(subject)
+    assert window is not None
+    window.resize(*SIZE)
+    _wait(app, window)
+    linking = window.linking
+    deadline = time.monotonic() + 3600  # a loaded machine takes minutes per follow-up
+    while linking.task is not None and time.monotonic() < deadline:
+        app.processEvents()
+        time.sleep(0.05)
+    app.processEvents()
+    linking.set_mode(LinkMode.ANATOMY)
+    tps = {tp["label"]: tp for tp in next(s for s in truth["subjects"] if s["subject"] == subject)["timepoints"]}
+    baseline = next(vp for vp in window.grid.viewports if vp.info.timepoint_label == "baseline")
+    t1 = tps["baseline"]["lesions"]["T1"]
+    baseline.state.set_slice(int(t1["axial_slice_index"]))
+    linking.navigate(baseline, np.asarray(t1["centroid_lps"], dtype=float), mark=True)
+    for viewport in window.grid.viewports:
+        volume = viewport.state.volume
+        if volume is None or viewport.crosshair_lps is None:
+            continue
+        if volume.modality == "CT":
+            viewport.state.apply_preset("1")  # soft tissue
+        viewport.state.set_zoom(ZOOM)
+        centre_on(viewport.state, viewport.crosshair_lps)
+    window.resizeDocks([window.lesion_dock], [330], Qt.Orientation.Horizontal)
+    window.resizeDocks([window.response_dock], [420], Qt.Orientation.Horizontal)
+    window.resizeDocks([window.table_dock], [200], Qt.Orientation.Vertical)
+    app.processEvents()
+    window.grab().save(str(out))
+    fallback = [
+        f"{label} ({linking.link.notice(label)})" for label in tps if label != "baseline" and linking.link.notice(label)
+    ]
+    window.close()
+    return fallback
 
 
 ADJUDICATION_READERS = (("reader1", "demo-reader1"), ("reader2", "demo-reader2"))
@@ -125,6 +199,8 @@ def scripted_central_read(
     `stretch` lengthens T1's line at some timepoints (about its centre): the second reader "measures" a larger
     tumour there, which is how the adjudication picture gets two reads that disagree.
     """
+    from sfrt_reader.measurement.lines import Line
+
     session = service.login(username, password)
     read_id = int(session.open_read(subject["subject"]).read_id)
     for tp in subject["timepoints"]:
@@ -155,7 +231,7 @@ def scripted_central_read(
                 diameter_mm=round(length, 1),
                 mean_hu=None if mean is None else round(float(mean), 1),
                 unit=lesion.get("unit"),
-                objects=[{"kind": "line", "start": start.tolist(), "end": end.tolist(), "length_mm": length}],
+                objects=[Line(tuple(start.tolist()), tuple(end.tolist())).to_dict()],
             )
         session.sign(read_id, label, password)
     return read_id
@@ -222,7 +298,10 @@ def main(argv: list[str] | None = None) -> int:
     render_views(app, home, ct, "6m", out, _wait)  # reformats.png and lesion-3d.png of the same read
     with_mr = [code for code, s in sorted(subjects.items()) if "MR" in s["modalities"]]
     if with_mr:  # a demo generated for fewer subjects may have no MR subject
-        render_read(app, home, truth, with_mr[0], ["baseline", "3m"], out / "reading-mr.png")
+        render_read(app, home, truth, with_mr[0], ["baseline", "3m"], out / "reading-mr.png", fill=True)
+    fallback = render_linked(app, home, truth, ct, out / "linked.png")
+    if fallback:
+        print("linked.png, linked by table position: " + "; ".join(fallback), file=sys.stderr)
     home.worklist.refresh()
     app.processEvents()
     home.grab().save(str(out / "worklist.png"))

@@ -41,6 +41,8 @@ from sfrt_reader.reading.service import ReaderSession
 from sfrt_reader.reading.views import AssessmentView, ReadView, TimepointImages
 from sfrt_reader.ui.grid import Timepoint
 from sfrt_reader.ui.lesion3d_control import Lesion3DController
+from sfrt_reader.ui.lesion_masks import LesionMasks
+from sfrt_reader.ui.linked_navigation import LinkedNavigation
 from sfrt_reader.ui.loading import LoadTask
 from sfrt_reader.ui.main_window import MainWindow, long_axis_of
 from sfrt_reader.ui.overlays import MeasurementItem
@@ -209,6 +211,7 @@ class ReadingWindow(MainWindow):
         self.segment_tasks: list[SegmentTask] = []
         self._started_segmentations: list[SegmentTask] = []
         self._restoring = False
+        self.masks = LesionMasks(self)
 
         self.panel = LesionPanel()
         self.lesion_dock = self.add_panel(self.panel, "Lesions", Qt.DockWidgetArea.LeftDockWidgetArea)
@@ -242,6 +245,11 @@ class ReadingWindow(MainWindow):
         p.sign_button.clicked.connect(self._sign)
         p.amend_button.clicked.connect(self._amend)
         self.grid.seed_picked.connect(self._on_seed)
+        self.grid.brush_stroke.connect(self.masks.on_stroke)
+        self.mask_fill_action = self._action("mask-fill", "Fill lesion masks", "M", checkable=True)
+        self.mask_fill_action.toggled.connect(self.masks.set_fill)
+        self.toolbar.insertAction(self.undo_action, self.mask_fill_action)
+        self.linking = LinkedNavigation(self)  # anatomy linking, background registration, lesion propagation
 
         # Load every timepoint in the background; the first one not yet signed is the one read.
         for study in self.images:
@@ -329,23 +337,27 @@ class ReadingWindow(MainWindow):
         p.role.clear()
         for role in ("target", "non-target") if self.reading_label == baseline else ("new",):
             p.role.addItem(role, role)
-        # non-target statuses of this timepoint
-        while p.non_target_form.rowCount():
-            p.non_target_form.removeRow(0)
-        p.non_target_boxes = {}
-        for les in self.read.lesions:
-            if les.role != "non-target":
-                continue
-            box = QComboBox()
-            box.setObjectName(f"nonTarget-{les.code}")
-            box.addItem("(choose)", "")
-            for status in NON_TARGET_STATUSES:
-                box.addItem(status.replace("_", " "), status)
-            current = a.non_targets.get(les.code, "") if a else ""
+        # non-target statuses of this timepoint: the boxes are kept while the non-targets stay the same, so a
+        # reader choosing with the keyboard keeps the focus on the box (rebuilding it would drop the focus)
+        non_targets = [les for les in self.read.lesions if les.role == "non-target"]
+        if [les.code for les in non_targets] != list(p.non_target_boxes):
+            while p.non_target_form.rowCount():
+                p.non_target_form.removeRow(0)
+            p.non_target_boxes = {}
+            for les in non_targets:
+                box = QComboBox()
+                box.setObjectName(f"nonTarget-{les.code}")
+                box.addItem("(choose)", "")
+                for status in NON_TARGET_STATUSES:
+                    box.addItem(status.replace("_", " "), status)
+                box.currentIndexChanged.connect(lambda _i, code=les.code, b=box: self._on_non_target(code, b))
+                p.non_target_form.addRow(f"{les.code} ({les.organ})", box)
+                p.non_target_boxes[les.code] = box
+        for code, box in p.non_target_boxes.items():
+            current = a.non_targets.get(code, "") if a else ""
+            box.blockSignals(True)
             box.setCurrentIndex(max(box.findData(current), 0))
-            box.currentIndexChanged.connect(lambda _i, code=les.code, b=box: self._on_non_target(code, b))
-            p.non_target_form.addRow(f"{les.code} ({les.organ})", box)
-            p.non_target_boxes[les.code] = box
+            box.blockSignals(False)
         if a is not None:
             p.new_lesions.blockSignals(True)
             p.new_lesions.setCurrentIndex(max(p.new_lesions.findData(a.new_lesions), 0))
@@ -371,9 +383,9 @@ class ReadingWindow(MainWindow):
         p.discard_segmentation.setEnabled(self.proposal is not None)
         p.amend_button.setEnabled(a is not None and a.status == "signed")
         for tool, action in self.tool_actions.items():
-            if tool.draws or tool == Tool.SEGMENT:
+            if tool.draws or tool in (Tool.SEGMENT, Tool.BRUSH):
                 action.setEnabled(not locked)
-        if locked and (self.grid.tool.draws or self.grid.tool == Tool.SEGMENT):
+        if locked and (self.grid.tool.draws or self.grid.tool in (Tool.SEGMENT, Tool.BRUSH)):
             self.set_tool(Tool.POINTER)
         if a is not None and a.status == "signed" and a.signature is not None:
             p.banner.setText(
@@ -400,12 +412,26 @@ class ReadingWindow(MainWindow):
         self._rehang()
         self.lesion3d.refresh()
 
+    def _on_failed(self, task: LoadTask, message: str) -> None:
+        """A timepoint's images could not be loaded: say which timepoint (the rest of the read stays usable)."""
+        study = getattr(task, "study", None)
+        if study is not None:
+            message = f"the images of {study.label} could not be loaded, so nothing can be drawn on it: {message}"
+        super()._on_failed(task, message)
+
     def _rehang(self) -> None:
         """Hang the loaded timepoints in protocol order with the one being read as current; restore drawings."""
         if not hasattr(self, "volume_of"):
             super()._rehang()
             return
-        loaded = [st for st in self.images if st.label in self.volume_of]
+        # Never hang a timepoint later than the one read (the reader must not see the future); when the one read
+        # has no images (not loaded yet, or its load failed), the latest earlier timepoint takes the current cell.
+        order = self.session.protocol.order_of
+        loaded = [
+            st
+            for st in self.images
+            if st.label in self.volume_of and (not self.reading_label or order(st.label) <= order(self.reading_label))
+        ]
         timepoints = [
             Timepoint(
                 self.volume_of[st.label],
@@ -419,6 +445,7 @@ class ReadingWindow(MainWindow):
         self.grid.set_timepoints(timepoints, current=current, blinded=self.blinded)
         self.grid.set_tool(self.grid.tool)
         self._restore_drawings()
+        self.masks.refresh()
         self.measurements_panel.refresh()
         self.timepoints_changed.emit()
 
@@ -495,6 +522,7 @@ class ReadingWindow(MainWindow):
         if item is not None:
             self.active_lesion = str(item.data(Qt.ItemDataRole.UserRole))
             self.show_status(f"Active lesion {self.active_lesion}: new drawings belong to it")
+            self.masks.refresh()
 
     def _next_code(self, role: str) -> str:
         prefix = {"target": "T", "non-target": "NT", "new": "N"}[role]
@@ -707,6 +735,7 @@ class ReadingWindow(MainWindow):
             f"axis {result.short_axis_mm:.1f} mm, mean {result.mean:.1f} {unit}, volume {result.volume_ml:.1f} ml"
         )
         self._refresh_panels()
+        self.masks.refresh()
 
     def _on_segment_failed(self, task: SegmentTask, message: str) -> None:
         self._segment_finished(task)
@@ -722,6 +751,7 @@ class ReadingWindow(MainWindow):
             self.show_error("the proposal belongs to another timepoint: segment again")
             return
         self.segmentations[(label, lesion)] = result.to_dict()
+        self.masks.forget_edits((label, lesion))
         self.proposal = None
         self.panel.proposal.setText("")
         self._restoring = True
@@ -734,11 +764,13 @@ class ReadingWindow(MainWindow):
         finally:
             self._restoring = False
         self.sync_measurements()
+        self.masks.refresh()
 
     def _discard_segmentation(self) -> None:
         self.proposal = None
         self.panel.proposal.setText("")
         self._refresh_panels()
+        self.masks.refresh()
 
     # ---------------------------------------------------------------------------------------- sign-off
     def _sign(self) -> None:

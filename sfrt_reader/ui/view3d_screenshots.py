@@ -8,6 +8,7 @@ with vtkWindowToImageFilter and painted over the dock (Qt's grab shows VTK areas
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -125,6 +126,10 @@ def render_lesion_3d(app: QApplication, window: Any, out: Path) -> None:
     window.lesion3d.action.setChecked(True)
     dock = window.lesion3d.dock
     assert dock is not None
+    deadline = time.monotonic() + 300
+    while window.lesion3d.busy and time.monotonic() < deadline:  # the crops are resampled in a worker thread
+        app.processEvents()
+        time.sleep(0.02)
     window.tabifyDockWidget(window.response_dock, dock)  # the whole right column
     dock.raise_()
     window.resizeDocks([dock], [820], Qt.Orientation.Horizontal)
@@ -145,7 +150,7 @@ def render_lesion_3d(app: QApplication, window: Any, out: Path) -> None:
     painter.drawImage(view.vtk_widget.mapTo(window, QPoint(0, 0)), rendered)
     painter.end()
     picture.save(str(out / "lesion-3d.png"))
-    window.lesion3d.action.setChecked(False)
+    window.lesion3d.close_view()
 
 
 def render_views(app: QApplication, home: Any, subject: str, label: str, out: Path, wait: Any) -> None:

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import QFrame, QGraphicsItem, QGraphicsScene, QGraphicsVi
 from sfrt_reader.errors import SfrtError
 from sfrt_reader.imaging.reslice import ResampledPlane
 from sfrt_reader.ui.cursors import cursor_for
+from sfrt_reader.ui.mask_overlay import MaskOverlayItem, ShownMask
 from sfrt_reader.ui.overlays import (
     AddMeasurement,
     DeleteMeasurement,
@@ -43,6 +44,7 @@ from sfrt_reader.ui.overlays import (
 from sfrt_reader.ui.rendering import SliceRenderer
 from sfrt_reader.ui.state.annotations import TimepointInfo, corner_text, orientation_labels, scale_bar_mm
 from sfrt_reader.ui.state.events import ChangeEvent
+from sfrt_reader.ui.state.masks import BrushSettings
 from sfrt_reader.ui.state.planes import OBLIQUE_PLANES, Plane, acquired_plane
 from sfrt_reader.ui.state.tools import Tool
 from sfrt_reader.ui.state.viewport import ViewportState
@@ -52,6 +54,8 @@ LETTER_COLOR = QColor("#f0d080")
 ACTIVE_BORDER = QColor("#3d8ee0")
 IDLE_BORDER = QColor("#2a2d31")
 CROSSHAIR_COLOR = QColor("#5ee07a")
+BRUSH_ADD_COLOR = QColor("#3ee0b0")
+BRUSH_ERASE_COLOR = QColor("#ff6b6b")
 PAGE_STEP = 10
 ZOOM_STEP = 1.15
 _SCENE_LIMIT = 1.0e6
@@ -91,6 +95,7 @@ class SliceViewport(QGraphicsView):
     measurements_changed = Signal()
     cursor_info = Signal(str)
     seed_picked = Signal(object, object)  # viewport, LPS of a click with the Segment tool
+    brush_stroke = Signal(object, int, object, float, bool)  # viewport, slice, (n, 3) LPS path, radius mm, erase
 
     def __init__(
         self,
@@ -131,6 +136,12 @@ class SliceViewport(QGraphicsView):
         self._draft: MeasurementItem | None = None
         self._draft_press = QPointF()
         self._bidi_long: tuple[QPointF, QPointF] | None = None
+        self.mask_overlay = MaskOverlayItem()
+        self._scene.addItem(self.mask_overlay)
+        self.brush = BrushSettings()
+        self._stroke: list[QPointF] = []  # the brush path of the stroke in progress (scene mm)
+        self._stroke_erase = False
+        self._brush_pos: QPointF | None = None  # where the brush circle follows the mouse (widget pixels)
         self.state.events.connect(self._on_state)
         self.set_tool(Tool.POINTER)
         self._refresh_image()
@@ -184,7 +195,37 @@ class SliceViewport(QGraphicsView):
             self._image_item.set_image(None, QRectF())
         else:
             self._image_item.set_image(self.renderer.render(self.state), self._image_rect())
+        volume = self.state.volume
+        self.mask_overlay.set_view(
+            self.state.geometry, self.state.slice_index, self._image_rect(), volume.shape if volume is not None else ()
+        )
         self._update_measurement_visibility()
+
+    # ------------------------------------------------------------------------------------------ masks / brush
+    def set_masks(self, masks: list[ShownMask]) -> None:
+        """The lesion masks of this viewport's volume, drawn as outlines on whatever slice is shown."""
+        self.mask_overlay.set_masks(masks)
+
+    def set_brush(self, brush: BrushSettings) -> None:
+        """Share the window's brush size (one setting for every viewport)."""
+        self.brush = brush
+
+    def brush_radius_px(self) -> float:
+        """The brush circle's radius on screen: radius_mm times screen pixels per mm (the true size)."""
+        return self.brush.radius_mm * self.view_scale()
+
+    def _stroke_lps(self) -> np.ndarray:
+        return np.array(
+            [self.state.display_to_lps(*self.scene_to_display(p)) for p in self._stroke], dtype=np.float64
+        ).reshape(-1, 3)
+
+    def _finish_stroke(self) -> None:
+        if not self._stroke:
+            return
+        path = self._stroke_lps()
+        self._stroke = []
+        self.viewport().update()
+        self.brush_stroke.emit(self, self.state.slice_index, path, self.brush.radius_mm, self._stroke_erase)
 
     def _update_measurement_visibility(self) -> None:
         for item in self.measurements:
@@ -275,8 +316,12 @@ class SliceViewport(QGraphicsView):
         points_lps: np.ndarray | list,
         slice_index: int | None = None,
         view: dict[str, Any] | None = None,
+        undoable: bool = True,
     ) -> MeasurementItem:
         """Place a drawing from patient coordinates (restoring a saved read, or scripted figures), undoably.
+
+        undoable=False adds it outside the undo stack: for drawings that follow another undoable change (the
+        lines of a brush-edited mask), so that one Ctrl+Z undoes the edit, not its consequences one by one.
 
         length: the 2 end points; bidimensional: long-axis ends then short-axis ends; ellipse: centre and the ends of
         its two semi-axes (as `EllipseRegion`); freehand: the outline. The drawing goes on the plane described by
@@ -308,7 +353,10 @@ class SliceViewport(QGraphicsView):
         item = MeasurementItem(kind, scene, volume, g, k)
         if item.value is None:
             raise SfrtError(item.error or f"the {kind} could not be measured")
-        self.undo_stack.push(AddMeasurement(self, item))
+        if undoable:
+            self.undo_stack.push(AddMeasurement(self, item))
+        else:
+            self.add_measurement(item)
         return item
 
     def show_view(self, view: dict[str, Any] | None) -> None:
@@ -351,6 +399,7 @@ class SliceViewport(QGraphicsView):
         return len(selected)
 
     def cancel_draft(self) -> None:
+        self._stroke = []
         if self._draft is not None:
             self._scene.removeItem(self._draft)
             self._draft = None
@@ -385,6 +434,17 @@ class SliceViewport(QGraphicsView):
         pos = event.position()
         button = event.button()
         if self.state.volume is None:
+            return
+        if button == Qt.MouseButton.LeftButton and self.tool == Tool.BRUSH:
+            # left-drag paints, Shift+left-drag erases (the right button keeps window/level, as everywhere)
+            if self._can_draw():
+                self._drag_button = button
+                self._last_pos = pos
+                self._stroke_erase = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+                self._stroke = [self.mapToScene(pos.toPoint())]
+                self._brush_pos = pos
+                self.viewport().update()
+            event.accept()
             return
         if button == Qt.MouseButton.LeftButton and event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
             lps = self.lps_at(pos)
@@ -424,6 +484,17 @@ class SliceViewport(QGraphicsView):
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         pos = event.position()
         self._report_cursor(pos)
+        if self.tool == Tool.BRUSH:
+            self._brush_pos = pos
+            self.viewport().update()
+        if self._stroke and self._drag_button == Qt.MouseButton.LeftButton:
+            scene_pos = self.mapToScene(pos.toPoint())
+            # a new point of the path every ~2 screen pixels; the segments between points are painted too
+            if scene_distance(self._stroke[-1], scene_pos) * self.view_scale() >= 2.0:
+                self._stroke.append(scene_pos)
+            self._last_pos = pos
+            event.accept()
+            return
         if self._drag_button is None:
             super().mouseMoveEvent(event)
             return
@@ -460,6 +531,13 @@ class SliceViewport(QGraphicsView):
             super().mouseReleaseEvent(event)
             return
         self._drag_button = None
+        if self._stroke and event.button() == Qt.MouseButton.LeftButton:
+            end = self.mapToScene(event.position().toPoint())
+            if scene_distance(self._stroke[-1], end) > 0:
+                self._stroke.append(end)
+            self._finish_stroke()
+            event.accept()
+            return
         if self.tool == Tool.PAN:
             self.viewport().setCursor(cursor_for(self.tool))
         draft = self._draft
@@ -490,7 +568,11 @@ class SliceViewport(QGraphicsView):
         notches = event.angleDelta().y() / 120.0
         if notches == 0 or self.state.volume is None:
             return
-        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier and self.tool == Tool.BRUSH:
+            self.brush.grow(notches)
+            self.message.emit(f"Brush radius {self.brush.radius_mm:.1f} mm")
+            self.viewport().update()
+        elif event.modifiers() & Qt.KeyboardModifier.ControlModifier:
             self._zoom_about(event.position(), ZOOM_STEP**notches)
         else:
             # wheel towards the reader (negative delta) goes to the next slice, as on most PACS
@@ -549,6 +631,10 @@ class SliceViewport(QGraphicsView):
             state.scroll(state.slice_count)
         elif text and text in "01234" and not event.modifiers() & Qt.KeyboardModifier.ControlModifier:
             state.apply_preset(text)
+        elif key in (Qt.Key.Key_BracketLeft, Qt.Key.Key_BracketRight):
+            self.brush.grow(-1.0 if key == Qt.Key.Key_BracketLeft else 1.0)
+            self.message.emit(f"Brush radius {self.brush.radius_mm:.1f} mm")
+            self.viewport().update()
         elif key == Qt.Key.Key_R:
             state.reset_view()
         elif key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
@@ -579,6 +665,7 @@ class SliceViewport(QGraphicsView):
             self._draw_letters(painter, width, height)
             self._draw_scale_bar(painter, width, height)
             self._draw_crosshair(painter)
+            self._draw_brush(painter)
         pen = QPen(ACTIVE_BORDER if self.active else IDLE_BORDER, 2 if self.active else 1)
         painter.setPen(pen)
         painter.setBrush(Qt.BrushStyle.NoBrush)
@@ -598,9 +685,17 @@ class SliceViewport(QGraphicsView):
         metrics = QFontMetricsF(self._font)
         step = metrics.lineSpacing()
         margin = 8.0
+        # each top corner gets half the width less a gap, long series descriptions are elided rather than
+        # written over the subject's corner in a narrow viewport
+        room = max(40.0, width / 2.0 - margin - 12.0)
+
+        def fit(line: str) -> str:
+            return metrics.elidedText(line, Qt.TextElideMode.ElideRight, room)
+
         for n, line in enumerate(corners.top_left):
-            self._text(painter, margin, margin + metrics.ascent() + n * step, line)
+            self._text(painter, margin, margin + metrics.ascent() + n * step, fit(line))
         for n, line in enumerate(corners.top_right):
+            line = fit(line)
             self._text(
                 painter, width - margin - metrics.horizontalAdvance(line), margin + metrics.ascent() + n * step, line
             )
@@ -657,6 +752,29 @@ class SliceViewport(QGraphicsView):
         label = f"{length_mm:g} mm"
         metrics = QFontMetricsF(self._font)
         self._text(painter, x - metrics.horizontalAdvance(label), y1 + metrics.ascent() + 4, label)
+
+    def leaveEvent(self, event: object) -> None:
+        self._brush_pos = None
+        self.viewport().update()
+        super().leaveEvent(event)  # type: ignore[arg-type]
+
+    def _draw_brush(self, painter: QPainter) -> None:
+        """The stroke in progress (the swept brush, translucent) and the brush circle at its true size."""
+        color = BRUSH_ERASE_COLOR if self._stroke and self._stroke_erase else BRUSH_ADD_COLOR
+        radius = self.brush_radius_px()
+        if self._stroke:
+            sweep = QColor(color)
+            sweep.setAlpha(90)
+            pen = QPen(sweep, 2 * radius, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin)
+            painter.setPen(pen)
+            points = [QPointF(self.mapFromScene(p)) for p in self._stroke]
+            painter.drawPolyline(points if len(points) > 1 else [points[0], points[0]])
+        if self.tool != Tool.BRUSH or self._brush_pos is None:
+            return
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        for pen_color, width in ((QColor(0, 0, 0, 160), 3.0), (color, 1.2)):
+            painter.setPen(QPen(pen_color, width))
+            painter.drawEllipse(self._brush_pos, radius, radius)
 
     def _draw_crosshair(self, painter: QPainter) -> None:
         if self.crosshair_lps is None or self.state.volume is None or self.state.geometry is None:

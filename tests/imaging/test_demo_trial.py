@@ -346,14 +346,16 @@ def test_a_seed_that_breaks_the_scenario_is_a_one_line_error(
     """If a seed's lobulation moved a response across a threshold, the command says so and exits 2."""
     from sfrt_reader import cli
     from sfrt_reader.imaging import demo_trial
+    from sfrt_reader.trial import expected
 
-    original = demo_trial.expected_responses
+    original = expected.expected_responses
 
-    def shifted(diameters: list[float], *args: Any) -> dict[str, Any]:
+    def shifted(case: dict[str, Any]) -> dict[str, Any]:
         # Pretend the 9-month tumour came out 10% larger than drawn: demo-01 would no longer reach PR then.
-        return original([d * (1.1 if i == 3 else 1.0) for i, d in enumerate(diameters)], *args)
+        case["timepoints"][3]["targets"]["T1"]["diameter_mm"] *= 1.1
+        return original(case)
 
-    monkeypatch.setattr(demo_trial, "expected_responses", shifted)
+    monkeypatch.setattr(expected, "expected_responses", shifted)
     monkeypatch.setattr(demo_trial, "SUBJECTS", demo_trial.SUBJECTS[:1])
     code = cli.main(["demo-data", str(tmp_path / "t"), "--size", "128", "--quiet"])
     assert code == 2

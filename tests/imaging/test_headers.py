@@ -77,6 +77,71 @@ def test_files_the_fast_path_does_not_handle_fall_back(tmp_path: Path, monkeypat
     assert fast == slow and len(fast.frames) == 3  # type: ignore[attr-defined]
 
 
+def _undefined_length_sequences(k: int, ds: pydicom.Dataset) -> None:
+    """Sequences as many scanners write them: undefined length, nested, undefined-length items, a private one."""
+    inner = pydicom.Dataset()
+    inner.CodeValue, inner.CodingSchemeDesignator, inner.CodeMeaning = "T-15000", "SRT", "Thigh"
+    ref = pydicom.Dataset()
+    ref.ReferencedSOPClassUID = "1.2.840.10008.5.1.4.1.1.2"
+    ref.ReferencedSOPInstanceUID = f"1.2.3.4.{k}"
+    ref.PurposeOfReferenceCodeSequence = pydicom.Sequence([inner])
+    ref.PurposeOfReferenceCodeSequence[0].is_undefined_length_sequence_item = True
+    ds.ReferencedImageSequence = pydicom.Sequence([ref, pydicom.Dataset()])
+    ds.ReferencedImageSequence[1].ReferencedSOPInstanceUID = "1.2.3.5"
+    ref.is_undefined_length_sequence_item = True
+    ds["ReferencedImageSequence"].is_undefined_length = True
+    ref["PurposeOfReferenceCodeSequence"].is_undefined_length = True
+    block = ds.private_block(0x0029, "SFRT TEST", create=True)
+    private_item = pydicom.Dataset()
+    private_item.PatientComments = "private"
+    block.add_new(0x10, "SQ", pydicom.Sequence([private_item]))
+    block[0x10].is_undefined_length = True
+    ds.SeriesDescription = "after the sequences"
+
+
+@pytest.mark.parametrize("per_slice", [None, _implicit])
+def test_undefined_length_sequences_are_walked_not_parsed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, per_slice: object
+) -> None:
+    def both(k: int, ds: pydicom.Dataset) -> None:
+        _undefined_length_sequences(k, ds)
+        if per_slice is not None:
+            _implicit(k, ds)
+
+    (path, *_) = write_series(tmp_path, SeriesSpec(n=2, per_slice=both))
+    raw = path.read_bytes()
+    assert raw.count(b"\xfe\xff\xdd\xe0") >= 3 and raw.count(b"\xfe\xff\x0d\xe0") >= 2  # really undefined lengths
+    header = fast_header(str(path))
+    assert header is not None
+    seq = header.dataset().ReferencedImageSequence
+    assert [item.get("ReferencedSOPInstanceUID") for item in seq] == ["1.2.3.4.0", "1.2.3.5"]
+    assert seq[0].PurposeOfReferenceCodeSequence[0].CodeMeaning == "Thigh"
+    fast, slow = _both(path, monkeypatch)
+    assert fast == slow
+    assert fast.header.series_description == "after the sequences"  # type: ignore[attr-defined]
+    assert fast.frames[0].pixel_offset is not None  # type: ignore[attr-defined]
+
+
+def test_broken_item_structure_is_left_to_dcmread(tmp_path: Path) -> None:
+    (path, *_) = write_series(tmp_path, SeriesSpec(n=1, per_slice=_undefined_length_sequences))
+    raw = path.read_bytes()
+    broken = tmp_path / "broken.dcm"
+    broken.write_bytes(raw.replace(b"\xfe\xff\xdd\xe0", b"\xfe\xff\xdd\xe1", 1))  # no sequence delimiter
+    assert fast_header(str(broken)) is None
+
+
+@pytest.mark.realdata
+def test_fast_path_equals_dcmread_on_every_real_file(realdata: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    compared = 0
+    for path in sorted(p for p in realdata.rglob("*") if p.is_file()):
+        if fast_header(str(path)) is None:
+            continue
+        fast, slow = _both(path, monkeypatch)
+        assert fast == slow, path.name
+        compared += 1
+    assert compared >= 300
+
+
 def test_truncated_header_is_left_to_dcmread(tmp_path: Path) -> None:
     (path, *_) = write_series(tmp_path, SeriesSpec(n=1))
     cut = tmp_path / "cut.dcm"

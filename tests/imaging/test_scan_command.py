@@ -86,3 +86,46 @@ def test_output_cut_short_by_a_pipe_is_not_an_error(tmp_path: Path) -> None:
     result = subprocess.run(command, shell=True, capture_output=True, text=True, env=os.environ, check=False)
     assert result.stdout.startswith("{")
     assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr
+
+
+def test_identical_objects_are_counted_on_one_line(tmp_path: Path) -> None:
+    from sfrt_reader.commands.scan import render_tree
+    from sfrt_reader.imaging import scan
+
+    spec = SeriesSpec(n=3)
+    write_series(tmp_path / "ct", spec)
+    for k in range(3):
+        write_seg(tmp_path / f"seg{k}.dcm", spec.study_uid, spec.series_uid)
+    out = render_tree(scan(tmp_path), blinded=True)
+    assert "SEG series 99 'tumour mask' (Segmentation Storage), refers to 1 series, 3 files" in out
+    assert out.count(f"-> {spec.series_uid}") == 1
+
+
+def test_dicomdir_line_names_the_file_only_when_not_blinded(tmp_path: Path) -> None:
+    import pydicom
+    from pydicom.fileset import FileSet
+
+    from sfrt_reader.commands.scan import render_tree
+    from sfrt_reader.imaging import scan
+
+    media = tmp_path / PATIENT_NAME.replace("^", "_")  # CD folders often carry the patient's name
+    fs = FileSet()
+    for p in write_series(tmp_path / "src", SeriesSpec(n=2)):
+        fs.add(pydicom.dcmread(p))
+    fs.write(media)
+    catalog = scan(media / "DICOMDIR")
+    assert f"DICOMDIR {media / 'DICOMDIR'}: 2 files listed, 0 missing" in render_tree(catalog)
+    blinded = render_tree(catalog, blinded=True)
+    assert "DICOMDIR: 2 files listed, 0 missing" in blinded and media.name not in blinded
+
+
+def test_image_without_position_names_the_file(tmp_path: Path) -> None:
+    from sfrt_reader.imaging import scan
+
+    def no_position(k: int, ds: object) -> None:
+        del ds.ImagePositionPatient  # type: ignore[attr-defined]
+
+    write_series(tmp_path, SeriesSpec(n=1, per_slice=no_position))
+    (series,) = scan(tmp_path).series()
+    name = next(p.name for p in tmp_path.iterdir())
+    assert series.error is not None and f"ImageOrientationPatient in file {name})" in series.error

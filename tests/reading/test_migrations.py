@@ -63,7 +63,7 @@ def test_upgrade_from_the_previous_revision_keeps_every_read(database_url: str) 
 
     db = open_database(database_url)  # upgrades to head
     with db.engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0003"
         reads = conn.execute(text("SELECT id, subject_id, reader_id, kind FROM read ORDER BY id")).all()
         assert [tuple(r) for r in reads] == [(1, 1, 1, "central"), (2, 1, 2, "central")]
         assert conn.execute(text("SELECT diameter_mm FROM measurement WHERE id = 1")).scalar() == 82.5
@@ -77,7 +77,7 @@ def test_open_twice_is_idempotent(tmp_path: Path) -> None:
     open_database(path).close()
     db = open_database(path)
     with db.engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0003"
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
     db.close()
@@ -91,3 +91,30 @@ def test_head_revision_constant_matches_the_scripts() -> None:
     config = Config()
     config.set_main_option("script_location", str(resources.files("sfrt_reader.reading") / "migrations"))
     assert ScriptDirectory.from_config(config).get_heads() == [HEAD_REVISION]
+
+
+def test_upgrade_from_0002_adds_the_registration_table_and_downgrade_removes_it(database_url: str) -> None:
+    engine = create_database_engine(to_url(database_url))
+    with engine.connect() as conn:
+        command.upgrade(_config(conn), "0002")
+        conn.commit()
+    assert "registration" not in inspect(engine).get_table_names()
+    now = "2026-05-01 10:00:00"
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO trial VALUES (1, 'NCT06980259', '[trial]', 'central', :now)"), {"now": now})
+        conn.execute(text("INSERT INTO reader VALUES (1, 'r1', 'Dr One', 'reader', 'x', :now)"), {"now": now})
+    engine.dispose()
+
+    db = open_database(database_url)  # upgrades to head
+    with db.engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0003"
+        assert conn.execute(text("SELECT count(*) FROM registration")).scalar() == 0
+        assert conn.execute(text("SELECT username FROM reader")).scalar() == "r1"
+    columns = {c["name"] for c in inspect(db.engine).get_columns("registration")}
+    assert {"read_id", "fixed_series_uid", "moving_series_uid", "options_key", "document", "verdict"} <= columns
+    assert {"metric_value", "rejected", "rejected_reason", "rejected_by", "rejected_at", "created_by"} <= columns
+    with db.engine.connect() as conn:
+        command.downgrade(_config(conn), "0002")
+        conn.commit()
+    assert "registration" not in inspect(db.engine).get_table_names()
+    db.close()

@@ -22,6 +22,7 @@ from sfrt_reader.measurement.regions import RegionStatistics
 from sfrt_reader.reading import ReaderSession, ReadingService, open_database, passwords
 from sfrt_reader.reading.importer import import_folder
 from sfrt_reader.trial import load_protocol
+from sfrt_reader.trial.expected import expected_responses
 
 PASSWORD = "correct horse battery"
 PSEUDONYM = "S-0101"
@@ -30,7 +31,7 @@ PSEUDONYM = "S-0101"
 @pytest.fixture(scope="session")
 def demo_trial(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("demo")
-    generate_demo_trial(out, seed=0, size=128)
+    generate_demo_trial(out, seed=0, size=128, expected=expected_responses)
     return out
 
 

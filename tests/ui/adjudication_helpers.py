@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from sfrt_reader.measurement.lines import Line
 from sfrt_reader.reading import ReadingService
 
 PASSWORDS = {"reader1": "demo-reader1", "reader2": "demo-reader2", "adjudicator": "demo-adjudicator"}
@@ -19,11 +20,11 @@ STRETCHED_LABEL = "6m"
 STRETCH = 1.3
 
 
-def _line(line_lps: list[list[float]], factor: float) -> tuple[list[float], list[float], float]:
+def _line(line_lps: list[list[float]], factor: float) -> tuple[tuple[float, ...], tuple[float, ...], float]:
     a, b = (np.asarray(p, dtype=float) for p in line_lps)
     c = (a + b) / 2
     a2, b2 = c + (a - c) * factor, c + (b - c) * factor
-    return a2.tolist(), b2.tolist(), float(np.linalg.norm(b2 - a2))
+    return tuple(a2.tolist()), tuple(b2.tolist()), float(np.linalg.norm(b2 - a2))
 
 
 def complete_read(service: ReadingService, username: str, subject: dict[str, Any], stretch: dict[str, float]) -> int:
@@ -45,7 +46,7 @@ def complete_read(service: ReadingService, username: str, subject: dict[str, Any
                     diameter_mm=round(length, 1),
                     mean_hu=round(float(lesion["mean"]), 1),
                     unit="HU",
-                    objects=[{"kind": "line", "start": start, "end": end, "length_mm": length}],
+                    objects=[Line(start, end).to_dict()],
                 )
             elif label != "baseline":
                 session.add_lesion(read_id, code, "new", "adductor compartment", label=label)

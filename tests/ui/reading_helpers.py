@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QPoint, Qt, QTimer
-from PySide6.QtWidgets import QApplication, QLineEdit, QPlainTextEdit, QPushButton
+from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QListWidget, QPlainTextEdit, QPushButton
 
 from sfrt_reader.ui.reading_window import ReadingWindow
 from sfrt_reader.ui.state.tools import Tool
@@ -20,9 +20,10 @@ def generate_images(out: Path) -> None:
     """One demo subject at 256 x 256: the one-click segmentation needs the 1.5 mm pixels (at 3 mm it finds only
     part of the tumour), and one subject keeps the generation short."""
     from sfrt_reader.imaging.demo_trial import generate_demo_trial
+    from sfrt_reader.trial.expected import expected_responses
 
     out.mkdir(parents=True, exist_ok=True)
-    generate_demo_trial(out, size=256, subjects=(DEMO_SUBJECT,))
+    generate_demo_trial(out, size=256, subjects=(DEMO_SUBJECT,), expected=expected_responses)
 
 
 def make_demo(root: Path, images: Path, paradigm: str) -> tuple[Path, dict[str, Any]]:
@@ -99,11 +100,42 @@ def answer_dialog(qtbot: Any, text: str, ok: bool = True) -> None:
     QTimer.singleShot(20, fill)
 
 
+def choose(qtbot: Any, combo: QComboBox, data: str) -> None:
+    """Pick the entry of a combo box with the keyboard, as a reader tabbing through the panel: Home, then Down."""
+    assert combo.isEnabled(), combo.objectName()
+    combo.setFocus()
+    qtbot.keyClick(combo, Qt.Key.Key_Home)
+    for _ in range(combo.count()):
+        if combo.currentData() == data:
+            return
+        qtbot.keyClick(combo, Qt.Key.Key_Down)
+    assert combo.currentData() == data, (combo.objectName(), data)
+
+
+def click_row(qtbot: Any, widget: QListWidget, row: int) -> None:
+    """Click a row of a list with the mouse."""
+    item = widget.item(row)
+    qtbot.mouseClick(widget.viewport(), Qt.MouseButton.LeftButton, pos=widget.visualItemRect(item).center())
+    assert widget.currentRow() == row
+
+
+def brush_stroke(qtbot: Any, viewport: Any, points: list[QPoint], erase: bool = False) -> None:
+    """Press, move through the points and release: one brush stroke (Shift held to erase)."""
+    mods = Qt.KeyboardModifier.ShiftModifier if erase else Qt.KeyboardModifier.NoModifier
+    target = viewport.viewport()
+    qtbot.mousePress(target, Qt.MouseButton.LeftButton, mods, points[0])
+    for point in points[1:]:
+        qtbot.mouseMove(target, point)
+    qtbot.mouseRelease(target, Qt.MouseButton.LeftButton, mods, points[-1])
+
+
 def add_lesion(qtbot: Any, window: ReadingWindow, role: str, organ: str, nodal: bool = False) -> None:
     p = window.panel
-    p.role.setCurrentIndex(p.role.findData(role))
-    p.organ.clear()
+    choose(qtbot, p.role, role)
+    p.organ.setFocus()
+    qtbot.keyClick(p.organ, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)  # typing replaces the selection
     qtbot.keyClicks(p.organ, organ)
+    assert p.organ.text() == organ
     if nodal != p.nodal.isChecked():
         qtbot.mouseClick(p.nodal, Qt.MouseButton.LeftButton)
     click_button(qtbot, p.add_button)

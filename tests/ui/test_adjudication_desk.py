@@ -98,6 +98,7 @@ def test_adjudicator_resolves_a_discordant_subject(qtbot, discordant, tmp_path) 
     service, subject = discordant["service"], discordant["truth"]
     home = _log_in(qtbot, service, "adjudicator")
     assert _status(home, DEMO_SUBJECT) == "awaiting adjudication"
+    assert home.worklist.summary.text() == "1 subjects, 1 awaiting adjudication, 0 adjudicated"
     _open_by_double_click(qtbot, home, DEMO_SUBJECT)
     desk = home.desk
     assert desk is not None, home.error.text()
@@ -161,6 +162,7 @@ def test_adjudicator_resolves_a_discordant_subject(qtbot, discordant, tmp_path) 
     assert decision.rationale.isReadOnly() and decision.outcome.isVisible()
     assert "chosen" in desk.pane_b.title.text() and "not chosen" in desk.pane_a.title.text()
     assert _status(home, DEMO_SUBJECT) == "adjudicated"
+    assert home.worklist.summary.text() == "1 subjects, 0 awaiting adjudication, 1 adjudicated"
     desk.close()
     # Reopened later, it is still decided and read-only.
     home.open_desk(DEMO_SUBJECT)

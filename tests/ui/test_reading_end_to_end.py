@@ -9,25 +9,60 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 
 from sfrt_reader.reading import ReadingService, open_database
 from sfrt_reader.ui.reading_window import ReadingWindow
+from sfrt_reader.ui.state.tools import Tool
 from tests.ui.reading_helpers import (
     DEMO_SUBJECT,
     add_lesion,
+    brush_stroke,
+    choose,
+    click_row,
+    click_tool,
     draw_truth_length,
+    go_to_slice,
     make_demo,
     segment_and_accept,
     sign,
     wait_loaded,
+    widget_point,
 )
 
 
 @pytest.fixture
 def demo(tmp_path: Path, demo_images: Path) -> tuple[Path, dict[str, Any]]:
     return make_demo(tmp_path / "demo", demo_images, "local")
+
+
+def correct_with_the_brush(qtbot: Any, window: ReadingWindow, lesion: dict[str, Any]) -> None:
+    """Erase a small bite at the outline's rightmost point on the lesion's largest slice: the volume drops and is
+    saved (the diameters come from the drawn length, and a few rim voxels leave the mean HU on its side of Choi's
+    thresholds)."""
+    viewport = window.reading_viewport()
+    k = int(lesion["axial_slice_index"])
+    go_to_slice(qtbot, viewport, k)
+    key = (window.reading_label, "T1")
+    mask = window.masks.mask(key)
+    assert mask is not None
+    before = mask.voxels
+    volume_before = next(m for m in window.assessment().measurements if m.lesion == "T1").volume_ml  # type: ignore[union-attr]
+    on_slice = np.array([(i, j, z) for z, j, i in mask.voxel_indices() if z == k], dtype=float)
+    rim = on_slice[int(np.argmax(on_slice[:, 0]))]
+    rim_lps = window.volume_of[window.reading_label].index_to_lps(rim)
+    click_tool(qtbot, window, Tool.BRUSH)
+    for _ in range(2):  # 5 mm -> 3.5 mm
+        qtbot.keyClick(viewport, Qt.Key.Key_BracketLeft)
+    assert viewport.brush.radius_mm == pytest.approx(5.0 / 1.44)
+    brush_stroke(qtbot, viewport, [widget_point(viewport, rim_lps)], erase=True)
+    qtbot.waitUntil(lambda: not window.masks.busy, timeout=60_000)
+    edited = window.masks.mask(key)
+    assert edited is not None and 0 < before - edited.voxels < 60, window.errors
+    volume_after = next(m for m in window.assessment().measurements if m.lesion == "T1").volume_ml  # type: ignore[union-attr]
+    assert volume_after is not None and volume_before is not None and volume_after < volume_before
 
 
 def test_full_read_through_the_widgets_gives_the_expected_responses(qtbot, demo, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -52,7 +87,7 @@ def test_full_read_through_the_widgets_gives_the_expected_responses(qtbot, demo,
     segment_and_accept(qtbot, window, tps["baseline"]["lesions"]["T1"])
     draw_truth_length(qtbot, window, tps["baseline"]["lesions"]["T1"])
     add_lesion(qtbot, window, "non-target", "inguinal lymph node", nodal=True)
-    window.panel.non_target_boxes["NT1"].setCurrentIndex(window.panel.non_target_boxes["NT1"].findData("present"))
+    choose(qtbot, window.panel.non_target_boxes["NT1"], "present")
     sign(qtbot, window, "demo-local")
     qtbot.waitUntil(lambda: window.reading_label == "3m", timeout=10_000)
     base = window.assessment("baseline")
@@ -63,11 +98,12 @@ def test_full_read_through_the_widgets_gives_the_expected_responses(qtbot, demo,
 
     for label in ("3m", "6m", "9m", "12m"):
         assert window.reading_label == label, window.errors
-        window.panel.lesions.setCurrentRow(0)
+        click_row(qtbot, window.panel.lesions, 0)
         segment_and_accept(qtbot, window, tps[label]["lesions"]["T1"])
+        if label == "3m":
+            correct_with_the_brush(qtbot, window, tps[label]["lesions"]["T1"])
         draw_truth_length(qtbot, window, tps[label]["lesions"]["T1"])
-        box = window.panel.non_target_boxes["NT1"]
-        box.setCurrentIndex(box.findData("present"))
+        choose(qtbot, window.panel.non_target_boxes["NT1"], "present")
         if "N1" in tps[label]["lesions"]:
             add_lesion(qtbot, window, "new", "adductor compartment")
             assert window.panel.new_lesions.currentData() == "yes"

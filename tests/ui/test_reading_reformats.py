@@ -120,8 +120,9 @@ def test_3d_dock_opens_on_the_active_lesion_with_its_volume(segmented, qtbot) ->
     dock = window.lesion3d.dock
     assert dock is not None and dock.isVisible()
     view = dock.view
+    qtbot.waitUntil(lambda: len(view.crops) == 1, timeout=120_000)  # resampled in a worker thread
     recorded = window.segmentations[("baseline", "T1")]["volume_ml"]
-    assert len(view.crops) == 1  # baseline is the timepoint being read: one side
+    # baseline is the timepoint being read: one side
     shown = float(re.search(r"Volume ([\d.]+) mL", view.captions[0]).group(1))  # type: ignore[union-attr]
     assert shown == pytest.approx(recorded, abs=0.05)
     picture = view.capture()
@@ -133,7 +134,8 @@ def test_3d_dock_opens_on_the_active_lesion_with_its_volume(segmented, qtbot) ->
     assert SURFACE_COLORS[0][2] > SURFACE_COLORS[0][0]
     qtbot.mouseClick(window.toolbar.widgetForAction(window.lesion3d.action), Qt.MouseButton.LeftButton)
     assert not dock.isVisible()
-    dock.view.close_view()
+    window.close()  # closes the VTK view with it
+    assert window.lesion3d.dock is None
 
 
 def test_no_vtk_is_imported_at_start_up() -> None:

@@ -32,7 +32,9 @@ def test_reading_screenshots_from_the_demo_database(tmp_path: Path, demo_images:
     assert reading_screenshots.main([str(demo), str(tmp_path / "shots")]) == 0
     shot = QImage(str(tmp_path / "shots" / "reading-ct.png"))
     assert (shot.width(), shot.height()) == reading_screenshots.SIZE
-    for name in ("login.png", "worklist.png", "adjudication.png"):
+    linked = QImage(str(tmp_path / "shots" / "linked.png"))
+    assert (linked.width(), linked.height()) == reading_screenshots.SIZE
+    for name in ("login.png", "worklist.png", "adjudication.png", "reformats.png", "lesion-3d.png"):
         assert QImage(str(tmp_path / "shots" / name)).width() > 300
     # the scripted read was made on a copy: the demo database itself still has no read
     from sfrt_reader.reading import ReadingService, open_database

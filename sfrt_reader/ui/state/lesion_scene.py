@@ -79,9 +79,8 @@ def crop_around_lesion(
     n = np.maximum(1, np.ceil(extent / step).astype(int) + 1)  # (nx, ny, nz) along L, P, S
     centre = (lo + hi) / 2.0
     start = centre - (n - 1) * step / 2.0
-    zz, yy, xx = np.meshgrid(*(np.arange(int(c)) for c in n[::-1]), indexing="ij")
-    lps = start + np.stack([xx, yy, zz], axis=-1) * step
-    ijk = volume.lps_to_index(lps)
+    axes = [(np.eye(3)[axis] * step, int(n[axis])) for axis in range(3)]  # along L, P, S
+    ijk = volume.grid_lps_to_index(start, axes)  # (nz, ny, nx, 3)
     fill = -1000.0 if volume.unit.upper() == "HU" else float(volume.array.min())
     image = sample_volume(volume, ijk, fill).astype(np.float32)
     mask = _sample_mask(segmentation, ijk)

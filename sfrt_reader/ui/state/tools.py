@@ -17,10 +17,11 @@ class Tool(Enum):
     ZOOM = ("Zoom", "Z", "drag up to zoom in, down to zoom out")
     WINDOW = ("Window/level", "W", "drag right to widen the window, down to raise the level")
     LENGTH = ("Length", "L", "drag from edge to edge: the longest diameter")
-    BIDIMENSIONAL = ("Bidimensional", "B", "drag the long axis, then drag the short axis across it")
+    BIDIMENSIONAL = ("Bidimensional", "D", "drag the long axis, then drag the short axis across it")
     ELLIPSE = ("Ellipse", "E", "drag a box: ellipse region with mean, SD and area")
     FREEHAND = ("Freehand", "F", "draw an outline: closed region with mean, SD and area")
     SEGMENT = ("Segment lesion", "G", "click inside the tumour: one-click 3-D segmentation of the active lesion")
+    BRUSH = ("Brush", "B", "drag to add to the active lesion's mask, Shift+drag to erase; [ ] or Ctrl+wheel: size")
 
     @property
     def label(self) -> str:
@@ -47,7 +48,8 @@ VIEWPORT_KEYS: tuple[tuple[str, str], ...] = (
     ("Home / End", "first / last slice"),
     ("Right-drag", "window (left-right) and level (up-down)"),
     ("Middle-drag", "pan"),
-    ("Ctrl+wheel", "zoom about the cursor"),
+    ("Ctrl+wheel", "zoom about the cursor (with the Brush: brush size)"),
+    ("[ / ]", "smaller / larger brush"),
     ("1 2 3 4", "window presets: soft tissue, lung, bone, liver"),
     ("0", "automatic window from the slice"),
     ("R", "reset zoom and pan"),

@@ -1,0 +1,265 @@
+"""The lesion masks of a read on screen, and the brush that corrects them (one undoable command per stroke).
+
+Where a mask lives: an accepted segmentation is stored by the reading layer as the lesion's
+`segmentation_result` object (its mask inside, packed bits) in `ReadingWindow.segmentations`. A brush stroke makes
+a new mask at once (`measurement.brush.apply_stroke`, milliseconds) and shows it; its metrics (volume, mean,
+longest axial diameter, short axis: convex hulls over the slices, up to a few hundred ms on a large sarcoma) are
+computed in a worker thread, and when they arrive the new `segmentation_result` replaces the old one and is saved
+through the reading layer exactly like an accepted segmentation, so the lesion table, the form and the exports
+carry the edited values. Undo and redo swap the stored result back and forth (no recomputation) and save again.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from PySide6.QtCore import QObject, QRunnable, Signal
+from PySide6.QtGui import QUndoCommand
+
+from sfrt_reader.errors import SfrtError
+from sfrt_reader.ui.mask_overlay import ShownMask
+
+if TYPE_CHECKING:
+    from sfrt_reader.imaging.volume import Volume
+    from sfrt_reader.measurement.lesion_mask import LesionSegmentation
+    from sfrt_reader.ui.reading_window import ReadingWindow
+
+Key = tuple[str, str]  # (timepoint label, lesion code)
+
+
+def painted_mask(
+    volume: Volume, mask: LesionSegmentation | None, path: np.ndarray, radius_mm: float, erase: bool
+) -> LesionSegmentation:
+    """The mask after one stroke (`measurement.brush`); a lesion without a mask yet gets the stroke as its mask,
+    so a reader can outline by hand a lesion the one-click segmentation does not find."""
+    from sfrt_reader.measurement.brush import brush_stroke, stroke_mask
+    from sfrt_reader.measurement.errors import MeasurementError
+    from sfrt_reader.measurement.lesion_mask import LesionSegmentation
+
+    if mask is not None:
+        return brush_stroke(volume, mask, path, radius_mm, "erase" if erase else "add")
+    if erase:
+        raise MeasurementError("this lesion has no mask to erase from: segment it or paint it first")
+    k, (rows, cols), painted = stroke_mask(volume, path, radius_mm)
+    full = np.zeros(volume.shape, dtype=bool)
+    full[k, rows, cols] = painted
+    return LesionSegmentation.from_full_mask(volume, full, method="brush")
+
+
+class MeasureSignals(QObject):
+    done = Signal(object, object)  # task, SegmentationResult
+    failed = Signal(object, str)
+
+
+class MeasureMaskTask(QRunnable):
+    """The metrics of an edited mask, off the GUI thread."""
+
+    def __init__(self, volume: Volume, mask: LesionSegmentation, command: BrushEdit) -> None:
+        super().__init__()
+        self.setAutoDelete(False)
+        self.volume, self.mask, self.command = volume, mask, command
+        self.signals = MeasureSignals()
+        self.cancelled = threading.Event()
+
+    def run(self) -> None:
+        from sfrt_reader.measurement.lesion_metrics import measure_segmentation
+
+        try:
+            result = measure_segmentation(self.volume, self.mask)
+        except SfrtError as error:
+            self.signals.failed.emit(self, str(error))
+        except Exception as error:  # a bug below: the type, not the text
+            self.signals.failed.emit(
+                self, f"the edited mask could not be measured (internal error {type(error).__name__})"
+            )
+        else:
+            self.signals.done.emit(self, result)
+
+
+class BrushEdit(QUndoCommand):
+    """One brush stroke on one lesion's mask: redo shows the new mask, undo the one before."""
+
+    def __init__(
+        self,
+        editor: LesionMasks,
+        key: Key,
+        before_mask: LesionSegmentation | None,
+        before: dict[str, Any] | None,
+        after_mask: LesionSegmentation,
+        erase: bool,
+    ) -> None:
+        super().__init__(f"{'Erase from' if erase else 'Paint'} {key[1]}")
+        self.editor, self.key = editor, key
+        self.before_mask, self.before = before_mask, before
+        self.after_mask = after_mask
+        self.after: dict[str, Any] | None = None  # the measured result, once the worker has it
+
+    def redo(self) -> None:
+        self.editor.show_state(self.key, self.after_mask, self.after, self)
+
+    def undo(self) -> None:
+        self.editor.show_state(self.key, self.before_mask, self.before, None)
+
+
+class LesionMasks(QObject):
+    """Masks of the read shown in every viewport, the fill toggle, and brush strokes on the timepoint read."""
+
+    measured = Signal()  # an edited mask's metrics arrived and were saved
+
+    def __init__(self, window: ReadingWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.fill = False
+        self.edited: dict[Key, LesionSegmentation | None] = {}  # the mask shown when it differs from the stored one
+        self.tasks: list[MeasureMaskTask] = []
+        self._parsed: dict[int, tuple[dict[str, Any], LesionSegmentation]] = {}
+
+    # ----------------------------------------------------------------------------------------- the masks
+    def stored_mask(self, key: Key) -> LesionSegmentation | None:
+        """The mask inside the stored segmentation result of a lesion at a timepoint (parsed once)."""
+        from sfrt_reader.measurement.lesion_mask import LesionSegmentation
+
+        result = self.window.segmentations.get(key)
+        if result is None or "segmentation" not in result:
+            return None
+        cached = self._parsed.get(id(result))
+        if cached is None or cached[0] is not result:
+            try:
+                cached = (result, LesionSegmentation.from_dict(result["segmentation"]))
+            except SfrtError as error:
+                self.window.show_error(f"the saved mask of {key[1]} at {key[0]} cannot be read: {error}")
+                return None
+            self._parsed[id(result)] = cached
+        return cached[1]
+
+    def mask(self, key: Key) -> LesionSegmentation | None:
+        return self.edited[key] if key in self.edited else self.stored_mask(key)
+
+    def forget_edits(self, key: Key) -> None:
+        """A new segmentation was accepted for this lesion: show the stored mask again."""
+        self.edited.pop(key, None)
+
+    def refresh(self) -> None:
+        """Give each viewport the masks of its timepoint (and the proposal, dashed, on the timepoint read)."""
+        w = self.window
+        keys = set(w.segmentations) | set(self.edited)
+        for viewport in w.grid.viewports:
+            label = viewport.info.timepoint_label
+            volume = viewport.state.volume
+            shown: list[ShownMask] = []
+            for key in sorted(k for k in keys if k[0] == label):
+                mask = self.mask(key)
+                if mask is not None and volume is not None and tuple(mask.volume_shape) == volume.shape:
+                    active = label == w.reading_label and key[1] == w.active_lesion
+                    shown.append(ShownMask(key[1], mask, active=active))
+            if w.proposal is not None and w.proposal[0] == label and volume is not None:
+                shown.append(ShownMask(w.proposal[1], w.proposal[2].segmentation, proposal=True, active=True))
+            viewport.set_masks(shown)
+            viewport.mask_overlay.set_fill(self.fill)
+
+    def set_fill(self, fill: bool) -> None:
+        self.fill = fill
+        self.refresh()
+
+    # ------------------------------------------------------------------------------------------- brush
+    def on_stroke(self, viewport: Any, slice_index: int, path: np.ndarray, radius_mm: float, erase: bool) -> None:
+        """A stroke finished on a viewport: edit the active lesion's mask on the timepoint read (one undo step).
+
+        The new mask is made here at once (a few to a hundred ms), so the outline follows the stroke and the next
+        stroke paints on it; its metrics are measured in a worker (`show_state`)."""
+        w = self.window
+        if viewport is not w.reading_viewport() or w.locked:
+            w.show_error(f"paint on {w.reading_label}, the timepoint being read (and not signed)")
+            return
+        if not w.active_lesion:
+            w.show_error("select or add a lesion first, then paint it")
+            return
+        key = (w.reading_label, w.active_lesion)
+        if w.proposal is not None and (w.proposal[0], w.proposal[1]) == key:
+            w.show_error(f"accept or discard the proposed segmentation of {key[1]} before correcting it")
+            return
+        before_mask = self.mask(key)
+        try:
+            after = painted_mask(viewport.state.volume, before_mask, path, radius_mm, erase)
+        except SfrtError as error:
+            w.show_error(str(error))
+            return
+        w.undo_stack.push(BrushEdit(self, key, before_mask, w.segmentations.get(key), after, erase))
+
+    def show_state(
+        self, key: Key, mask: LesionSegmentation | None, result: dict[str, Any] | None, command: BrushEdit | None
+    ) -> None:
+        """Show `mask` for the lesion; store `result` when known, else measure the mask in a worker first."""
+        w = self.window
+        self.edited[key] = mask
+        if result is not None or command is None:
+            self._store(key, result)
+        else:
+            volume = w.volume_of.get(key[0])
+            if volume is not None and mask is not None:
+                task = MeasureMaskTask(volume, mask, command)
+                task.signals.done.connect(self._on_measured)
+                task.signals.failed.connect(self._on_failed)
+                self.tasks.append(task)
+                w.show_status(f"Measuring {key[1]}…")
+                w.pool.start(task)
+        self.refresh()
+
+    def _store(self, key: Key, result: dict[str, Any] | None) -> None:
+        """Make `result` the lesion's segmentation (lines redrawn on their slice) and save it."""
+        w = self.window
+        if result is None:
+            w.segmentations.pop(key, None)
+        else:
+            w.segmentations[key] = result
+        self.edited.pop(key, None)
+        viewport = next((vp for vp in w.grid.viewports if vp.info.timepoint_label == key[0]), None)
+        if viewport is not None:
+            for item in list(viewport.measurements):
+                if item.lesion_id == key[1] and item.property("segmentation"):
+                    viewport.remove_measurement(item)
+            for line in ("longest_axial", "short_axis") if result is not None else ():
+                try:
+                    item = viewport.draw_lps("length", [result[line]["start"], result[line]["end"]], undoable=False)
+                except (SfrtError, KeyError, ValueError) as error:
+                    w.show_error(f"the {line.replace('_', ' ')} line of {key[1]} cannot be drawn: {error}")
+                    continue
+                item.setProperty("segmentation", True)
+                item.lesion_id = key[1]
+        if key[0] == w.reading_label:
+            w.sync_measurements()
+        self.refresh()
+
+    def _finish(self, task: MeasureMaskTask) -> bool:
+        """Drop the task; True when its mask is still the one shown (not undone or painted over meanwhile)."""
+        if task in self.tasks:
+            self.tasks.remove(task)
+        key = task.command.key
+        return self.edited.get(key, None) is task.mask and key in self.edited
+
+    def _on_measured(self, task: MeasureMaskTask, result: Any) -> None:
+        current = self._finish(task)
+        task.command.after = result.to_dict()  # a later redo restores it without measuring again
+        if current:
+            unit = "HU" if result.is_hu else "(signal)"
+            self.window.show_status(
+                f"{task.command.key[1]}: volume {result.volume_ml:.1f} ml, mean {result.mean:.1f} {unit}, "
+                f"LD {result.longest_axial_diameter_mm:.1f} mm, SA {result.short_axis_mm:.1f} mm"
+            )
+            self._store(task.command.key, task.command.after)
+            self.measured.emit()
+
+    def _on_failed(self, task: MeasureMaskTask, message: str) -> None:
+        current = self._finish(task)
+        if not current:
+            return
+        self.window.show_error(f"{message}. The stroke is undone.")
+        stack = self.window.undo_stack
+        if stack.index() > 0 and stack.command(stack.index() - 1) is task.command:
+            stack.undo()
+
+    @property
+    def busy(self) -> bool:
+        return bool(self.tasks)

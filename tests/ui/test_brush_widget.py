@@ -1,0 +1,180 @@
+"""The brush through the widgets: mouse strokes on the viewport add and erase the disc of the brush, Ctrl+Z restores,
+and the lesion table shows the volume of the edited mask (counted here from the voxels, not taken from the code)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, QSettings, Qt
+
+from sfrt_reader.reading import ReadingService, open_database
+from sfrt_reader.ui.reading_window import ReadingWindow
+from sfrt_reader.ui.state.tools import Tool
+from tests.ui.conftest import wheel
+from tests.ui.reading_helpers import (
+    DEMO_SUBJECT,
+    add_lesion,
+    go_to_slice,
+    make_demo,
+    segment_and_accept,
+    wait_loaded,
+    widget_point,
+)
+
+
+def _disc_pixels(viewport: Any, pos: QPoint, radius_mm: float) -> set[tuple[int, int]]:
+    """(j, i) of the slice pixels whose centres lie within radius_mm of the pixel under the mouse, in index space."""
+    volume = viewport.state.volume
+    u, v = viewport.scene_to_display(viewport.mapToScene(pos))
+    sx, sy = volume.pixel_spacing
+    nx, ny, _nz = volume.size
+    jj, ii = np.mgrid[0:ny, 0:nx].astype(float)
+    inside = ((ii - u) * sx) ** 2 + ((jj - v) * sy) ** 2 <= radius_mm**2 * (1 + 1e-9)
+    return {(int(j), int(i)) for j, i in zip(*np.nonzero(inside), strict=True)}
+
+
+def _mask_pixels(window: ReadingWindow, k: int) -> set[tuple[int, int]]:
+    mask = window.masks.mask((window.reading_label, "T1"))
+    assert mask is not None
+    return {(int(j), int(i)) for z, j, i in mask.voxel_indices() if z == k}
+
+
+def _stored_t1(window: ReadingWindow) -> Any:
+    a = window.assessment()
+    assert a is not None
+    return next(m for m in a.measurements if m.lesion == "T1")
+
+
+def _volume_ml(window: ReadingWindow) -> float:
+    """Voxel count x voxel volume: the demo's slices are evenly spaced, so this is the lesion volume."""
+    mask = window.masks.mask((window.reading_label, "T1"))
+    volume = window.volume_of[window.reading_label]
+    sx, sy = volume.pixel_spacing
+    return float(mask.voxels * sx * sy * volume.slice_spacing_mm / 1000.0)  # type: ignore[union-attr]
+
+
+def _stroke(qtbot: Any, viewport: Any, points: list[QPoint], erase: bool = False) -> None:
+    mods = Qt.KeyboardModifier.ShiftModifier if erase else Qt.KeyboardModifier.NoModifier
+    target = viewport.viewport()
+    qtbot.mousePress(target, Qt.MouseButton.LeftButton, mods, points[0])
+    for p in points[1:]:
+        qtbot.mouseMove(target, p)
+    qtbot.mouseRelease(target, Qt.MouseButton.LeftButton, mods, points[-1])
+
+
+@pytest.fixture
+def window(qtbot, tmp_path: Path, demo_images: Path):  # type: ignore[no-untyped-def]
+    database, truth = make_demo(tmp_path / "demo", demo_images, "local")
+    session = ReadingService(open_database(database)).login("local", "demo-local")
+    win = ReadingWindow(session, DEMO_SUBJECT, settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(win)
+    win.resize(1500, 950)
+    win.show()
+    qtbot.waitExposed(win)
+    wait_loaded(qtbot, win)
+    subject = next(s for s in truth["subjects"] if s["subject"] == DEMO_SUBJECT)
+    win.truth = {tp["label"]: tp for tp in subject["timepoints"]}  # type: ignore[attr-defined]
+    yield win
+    win.close()
+
+
+def test_brush_adds_erases_undoes_and_updates_the_table(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    lesion = window.truth["baseline"]["lesions"]["T1"]
+    add_lesion(qtbot, window, "target", "thigh")
+    segment_and_accept(qtbot, window, lesion)
+    viewport = window.reading_viewport()
+    k = int(lesion["axial_slice_index"])
+    go_to_slice(qtbot, viewport, k)
+    original = _mask_pixels(window, k)
+    original_volume = _stored_t1(window).volume_ml
+    assert original_volume == pytest.approx(_volume_ml(window), rel=1e-9)
+
+    # the outline of the accepted mask is drawn on the slice shown
+    shown = viewport.mask_overlay.masks
+    assert [m.code for m in shown] == ["T1"] and not shown[0].proposal
+    _plane, outline = viewport.mask_overlay.cut(shown[0])
+    assert outline
+
+    # B selects the brush; ] and Ctrl+wheel resize it; the circle is drawn at true size
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    viewport.setFocus()
+    qtbot.keyClick(viewport, "b")
+    assert window.grid.tool == Tool.BRUSH
+    start = viewport.brush.radius_mm
+    qtbot.keyClick(viewport, Qt.Key.Key_BracketRight)
+    assert viewport.brush.radius_mm == pytest.approx(start * 1.2)
+    wheel(viewport.viewport(), QPoint(50, 50), -1, Qt.KeyboardModifier.ControlModifier)
+    assert viewport.brush.radius_mm == pytest.approx(start)
+    assert viewport.state.slice_index == k  # Ctrl+wheel resized the brush, it did not scroll
+    radius = viewport.brush.radius_mm
+    centre = np.asarray(lesion["centroid_lps"], dtype=float)
+    a = widget_point(viewport, centre)
+    b = widget_point(viewport, centre + np.array([radius, 0.0, 0.0]))
+    assert viewport.brush_radius_px() == pytest.approx(abs(b.x() - a.x()), abs=1.0)
+
+    # a click 1.2 lesion diameters to the side (towards the image centre) paints exactly the disc of the brush,
+    # on this slice only
+    away = widget_point(viewport, centre - np.array([1.2 * lesion["longest_axial_diameter_mm"], 0.0, 0.0]))
+    disc = _disc_pixels(viewport, away, radius)
+    assert not disc & original and len(disc) > 20
+    _stroke(qtbot, viewport, [away])
+    qtbot.waitUntil(lambda: not window.masks.busy, timeout=60_000)
+    assert _mask_pixels(window, k) == original | disc
+    assert window.masks.mask(("baseline", "T1")).method.endswith("brush edits")
+    painted_volume = _volume_ml(window)
+    assert painted_volume > original_volume
+    assert _stored_t1(window).volume_ml == pytest.approx(painted_volume, rel=1e-9)
+    row = next(
+        r for r in range(window.lesion_table.rowCount()) if "T1" in window.lesion_table.verticalHeaderItem(r).text()
+    )
+    assert f"vol {painted_volume:.1f} ml" in window.lesion_table.item(row, 0).text()
+
+    # Shift+drag across the painted disc erases it again (the drag sweeps the brush over the whole disc)
+    left = QPoint(away.x() - 3, away.y())
+    right = QPoint(away.x() + 3, away.y())
+    _stroke(qtbot, viewport, [left, away, right], erase=True)
+    qtbot.waitUntil(lambda: not window.masks.busy, timeout=60_000)
+    assert _mask_pixels(window, k) == original
+    assert _stored_t1(window).volume_ml == pytest.approx(original_volume, rel=1e-9)
+
+    # Ctrl+Z undoes the erase (the disc is back, and saved), then the paint
+    qtbot.keyClick(viewport, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert _mask_pixels(window, k) == original | disc
+    assert _stored_t1(window).volume_ml == pytest.approx(painted_volume, rel=1e-9)
+    qtbot.keyClick(viewport, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert _mask_pixels(window, k) == original
+    assert _stored_t1(window).volume_ml == pytest.approx(original_volume, rel=1e-9)
+    assert f"vol {original_volume:.1f} ml" in window.lesion_table.item(row, 0).text()
+    # ... and redo paints it again without measuring anew
+    qtbot.keyClick(viewport, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert not window.masks.busy
+    assert _stored_t1(window).volume_ml == pytest.approx(painted_volume, rel=1e-9)
+
+    # M fills the masks; a 50 mm eraser clears the lesion on this slice only (its other slices stay)
+    qtbot.keyClick(viewport, "m")
+    assert viewport.mask_overlay.fill and window.mask_fill_action.isChecked()
+    before = _mask_pixels(window, k)
+    wheel(viewport.viewport(), QPoint(50, 50), 13, Qt.KeyboardModifier.ControlModifier)  # to the 50 mm maximum
+    assert viewport.brush.radius_mm == 50.0
+    at = widget_point(viewport, centre)
+    _stroke(qtbot, viewport, [at], erase=True)
+    qtbot.waitUntil(lambda: not window.masks.busy, timeout=60_000)
+    assert _mask_pixels(window, k) == before - _disc_pixels(viewport, at, 50.0)
+    assert _stored_t1(window).volume_ml == pytest.approx(_volume_ml(window), rel=1e-9)
+    assert _volume_ml(window) < painted_volume
+    assert not window.errors, window.errors
+
+    # the edited mask is what the read database holds: a new window on the read (after a crash, say) shows it
+    edited = window.masks.mask(("baseline", "T1"))
+    again = ReadingWindow(window.session, DEMO_SUBJECT, settings=window.settings)
+    qtbot.addWidget(again)
+    again.resize(1200, 800)
+    again.show()
+    wait_loaded(qtbot, again)
+    assert again.masks.mask(("baseline", "T1")) == edited
+    assert [m.code for m in again.reading_viewport().mask_overlay.masks] == ["T1"]
+    again.close()
