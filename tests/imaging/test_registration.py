@@ -3,10 +3,12 @@ quality verdict on bad runs, the stored record and the point mapping with its ta
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
+import math
 import threading
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -77,33 +79,93 @@ def _euler(angles: tuple[float, float, float], shift: tuple[float, float, float]
 # ------------------------------------------------------------------------------------------- accuracy
 
 
-def _demo_errors(subject_index: int, size: int = 128) -> list[tuple[str, str, float, str]]:
+@dataclass(frozen=True)
+class _DemoResult:
+    """One follow-up of a demo subject registered to its baseline, against the generator's known poses."""
+
+    label: str
+    modality: str
+    error_lps: tuple[float, float, float]  # mapped baseline tumour centre minus the follow-up's true centre (mm)
+    rotation_error_deg: float  # angle of (found matrix) x (true matrix)^-1
+    verdict: str
+
+    @property
+    def error_mm(self) -> float:
+        return float(np.linalg.norm(self.error_lps))
+
+    @property
+    def axial_error_mm(self) -> float:
+        """The part of the error in the axial plane (LPS x, y); z runs along the limb."""
+        return float(np.hypot(self.error_lps[0], self.error_lps[1]))
+
+
+@functools.cache
+def _demo_results(subject_index: int, size: int = 128) -> tuple[_DemoResult, ...]:
+    """Register every follow-up of a demo subject once per test session (the accuracy tests share the runs).
+
+    The truth is independent of the registration code: the generator places the anatomy at each visit by a known
+    pose, so baseline LPS -> follow-up LPS is pose_follow_up @ inverse(pose_baseline)."""
     subject = SUBJECTS[subject_index]
     specs = visit_specs(subject, 0, size)
     base = make_phantom_volume(specs[0].spec, specs[0].phantom_seed)
+    to_anatomy = np.linalg.inv(specs[0].spec.pose.matrix)
     out = []
     for v in specs[1:]:
         follow = make_phantom_volume(v.spec, v.phantom_seed)
         reg = register(base.volume, follow.volume)
-        mapped = map_point(reg, base.truth["T1"].centre_lps)
-        error = float(np.linalg.norm(mapped - np.asarray(follow.truth["T1"].centre_lps)))
-        out.append((v.label, v.spec.modality, error, reg.verdict))
-    return out
+        error = map_point(reg, base.truth["T1"].centre_lps) - np.asarray(follow.truth["T1"].centre_lps)
+        truth = v.spec.pose.matrix @ to_anatomy
+        residual = reg.affine[:3, :3] @ truth[:3, :3].T
+        cosine = float(np.clip((np.trace(residual) - 1.0) / 2.0, -1.0, 1.0))
+        out.append(
+            _DemoResult(
+                label=v.label,
+                modality=f"{specs[0].spec.modality}-to-{v.spec.modality}",
+                error_lps=(float(error[0]), float(error[1]), float(error[2])),
+                rotation_error_deg=math.degrees(math.acos(cosine)),
+                verdict=reg.verdict,
+            )
+        )
+    return tuple(out)
 
 
 @pytest.mark.slow
 @pytest.mark.xfail(
-    reason="known shortfall: on the demo phantoms the rigid result is 4-8 mm off at the tumour centre "
-    "(measured on demo-02), short of the 2 mm target; see the README's registration section",
+    reason="known shortfall: the error is a shift along the limb (z) of 1-8 mm on the demo phantoms, whose anatomy "
+    "varies too little along the limb to fix that direction; rotation and the axial position are recovered (see "
+    "the test below and the README's registration section)",
     strict=False,
 )
 @pytest.mark.parametrize("subject_index", [0, 1, 2], ids=[s.code for s in SUBJECTS])
 def test_tumour_centre_maps_within_2_mm_for_every_follow_up(subject_index: int) -> None:
     """The baseline's true tumour centre, mapped by the registration, lands within 2 mm of the follow-up's true
     tumour centre (both from the phantom's known poses), CT-to-CT (demo-01, demo-02) and CT-to-MR (demo-03)."""
-    errors = _demo_errors(subject_index)
-    assert all(verdict == "ok" for *_, verdict in errors), errors
-    assert max(e for _, _, e, _ in errors) < 2.0, errors
+    results = _demo_results(subject_index)
+    assert all(r.verdict == "ok" for r in results), results
+    assert max(r.error_mm for r in results) < 2.0, results
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("subject_index", [0, 1, 2], ids=[s.code for s in SUBJECTS])
+def test_rotation_and_axial_position_are_recovered_for_every_follow_up(subject_index: int) -> None:
+    """What registration does recover on every demo follow-up: the rotation to within 0.5 degree and the tumour
+    centre's position in the axial plane to within 1 mm (the shortfall is along the limb only)."""
+    results = _demo_results(subject_index)
+    assert all(r.verdict == "ok" for r in results), results
+    assert max(r.rotation_error_deg for r in results) < 0.5, results
+    assert max(r.axial_error_mm for r in results) < 1.0, results
+
+
+@pytest.mark.slow
+def test_ct_baseline_to_mr_follow_ups() -> None:
+    """CT-to-MR explicitly (demo-03: CT baseline, MR follow-ups, other scanner, other field of view): mutual
+    information must align the two modalities as it aligns CT with CT."""
+    index = next(i for i, s in enumerate(SUBJECTS) if s.code == "demo-03")
+    results = _demo_results(index)
+    assert {r.modality for r in results} == {"CT-to-MR"}
+    assert all(r.verdict == "ok" for r in results), results
+    assert max(r.rotation_error_deg for r in results) < 0.5, results
+    assert max(r.axial_error_mm for r in results) < 1.0, results
 
 
 def test_registration_improves_on_no_motion(pair: tuple[Volume, Volume]) -> None:
