@@ -198,22 +198,27 @@ class Volume:
         out = base + np.multiply.outer(p[..., 0] * sx, self._row) + np.multiply.outer(p[..., 1] * sy, self._col)
         return np.asarray(out, dtype=np.float64)
 
+    def _slice_index_of_offsets(self, offsets: FloatArray) -> FloatArray:
+        """Continuous slice index k of distances along the slice normal from the first slice: interpolated between
+        the true slice positions (uneven gaps stay exact), extrapolated with the first/last gap outside the stack."""
+        nz = len(self.positions)
+        if nz == 1:
+            return np.asarray(offsets / self.slice_spacing_mm, dtype=np.float64)
+        idx = np.arange(nz, dtype=np.float64)
+        k = np.interp(offsets, self._normal_offsets, idx)
+        first = self._normal_offsets[1] - self._normal_offsets[0]
+        last = self._normal_offsets[-1] - self._normal_offsets[-2]
+        k = np.where(offsets < 0, offsets / first, k)
+        k = np.where(offsets > self._normal_offsets[-1], (nz - 1) + (offsets - self._normal_offsets[-1]) / last, k)
+        return np.asarray(k, dtype=np.float64)
+
     def lps_to_index(self, lps: ArrayLike) -> FloatArray:
         """LPS mm, shape (..., 3), to continuous index (i, j, k), shape (..., 3); inverse of index_to_lps."""
         p = np.asarray(lps, dtype=np.float64)
         if p.shape[-1] != 3:
             raise ValueError(f"LPS points need 3 coordinates, got shape {p.shape}")
         offsets = (p - self.positions[0]) @ self._normal
-        nz = len(self.positions)
-        if nz == 1:
-            k = offsets / self.slice_spacing_mm
-        else:
-            idx = np.arange(nz, dtype=np.float64)
-            k = np.interp(offsets, self._normal_offsets, idx)
-            first = self._normal_offsets[1] - self._normal_offsets[0]
-            last = self._normal_offsets[-1] - self._normal_offsets[-2]
-            k = np.where(offsets < 0, offsets / first, k)
-            k = np.where(offsets > self._normal_offsets[-1], (nz - 1) + (offsets - self._normal_offsets[-1]) / last, k)
+        k = self._slice_index_of_offsets(offsets)
         base = self.slice_origin(k)
         d = p - base
         sx, sy = self.pixel_spacing
@@ -247,16 +252,8 @@ class Volume:
             return out
 
         offsets = affine(self._normal, float((o - self.positions[0]) @ self._normal))
+        k = self._slice_index_of_offsets(offsets)
         nz = len(self.positions)
-        if nz == 1:
-            k = offsets / self.slice_spacing_mm
-        else:
-            idx = np.arange(nz, dtype=np.float64)
-            k = np.interp(offsets, self._normal_offsets, idx)
-            first = self._normal_offsets[1] - self._normal_offsets[0]
-            last = self._normal_offsets[-1] - self._normal_offsets[-2]
-            k = np.where(offsets < 0, offsets / first, k)
-            k = np.where(offsets > self._normal_offsets[-1], (nz - 1) + (offsets - self._normal_offsets[-1]) / last, k)
         sx, sy = self.pixel_spacing
         out = np.empty((*shape, 3), dtype=np.float64)
         for axis, direction, spacing in ((0, self._row, sx), (1, self._col, sy)):
