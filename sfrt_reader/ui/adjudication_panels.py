@@ -16,14 +16,11 @@ from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
-    QDialog,
-    QDialogButtonBox,
     QGraphicsItem,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
@@ -45,7 +42,7 @@ from sfrt_reader.reading.views import ReadView, TimepointImages
 from sfrt_reader.ui.adjudication_compare import CRITERIA, CompareRow
 from sfrt_reader.ui.grid import Timepoint, ViewerGrid
 from sfrt_reader.ui.overlays import MeasurementItem
-from sfrt_reader.ui.reading_panels import LesionTable, ResponsePanel
+from sfrt_reader.ui.reading_panels import LesionTable, PasswordSignatureDialog, ResponsePanel
 from sfrt_reader.ui.state.annotations import TimepointInfo
 from sfrt_reader.ui.state.hanging import Layout
 from sfrt_reader.ui.state.tools import Tool
@@ -404,27 +401,15 @@ class DecisionPanel(QGroupBox):
         self.sign_button.setEnabled(False)
 
 
-class AdjudicationSignDialog(QDialog):
+class AdjudicationSignDialog(PasswordSignatureDialog):
     """The adjudicator's electronic signature: the choice and the meaning shown, the password entered again."""
 
     def __init__(self, pseudonym: str, choice: str, meaning: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(f"Sign the adjudication of {pseudonym}")
-        layout = QVBoxLayout(self)
-        text = QLabel(
+        super().__init__(
+            f"Sign the adjudication of {pseudonym}",
             f"You choose <b>read {choice}</b> as the central review's result for <b>{pseudonym}</b>.<br><br>"
             f"Meaning of this signature: <b>“{meaning}”</b>.<br><br>"
             "The decision and your rationale are recorded in the audit trail and used by the exports; it cannot be "
-            "changed afterwards."
+            "changed afterwards.",
+            parent,
         )
-        text.setWordWrap(True)
-        layout.addWidget(text)
-        self.password = QLineEdit()
-        self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.password.setPlaceholderText("Your password")
-        layout.addWidget(self.password)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Sign")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)

@@ -192,18 +192,17 @@ def _span(item: QTreeWidgetItem) -> None:
         _span(child)
 
 
-class SignDialog(QDialog):
-    """Electronic signature: the meaning is shown; the password is entered again."""
+class PasswordSignatureDialog(QDialog):
+    """An electronic signature: what is signed and its meaning shown, the password entered again.
 
-    def __init__(self, label: str, meaning: str, reader: str, parent: QWidget | None = None) -> None:
+    Why one class: every signature in the workstation (a timepoint, an adjudication) must show the same things and
+    ask for the password the same way."""
+
+    def __init__(self, title: str, text_html: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(f"Sign timepoint {label}")
+        self.setWindowTitle(title)
         layout = QVBoxLayout(self)
-        text = QLabel(
-            f"You are signing timepoint <b>{label}</b> as <b>{reader}</b>.<br><br>"
-            f"Meaning of this signature: <b>“{meaning}”</b>.<br><br>"
-            "After signing, this timepoint is read-only; a change needs an amendment with a reason."
-        )
+        text = QLabel(text_html)
         text.setWordWrap(True)
         layout.addWidget(text)
         self.password = QLineEdit()
@@ -215,6 +214,19 @@ class SignDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+
+
+class SignDialog(PasswordSignatureDialog):
+    """A timepoint's electronic signature."""
+
+    def __init__(self, label: str, meaning: str, reader: str, parent: QWidget | None = None) -> None:
+        super().__init__(
+            f"Sign timepoint {label}",
+            f"You are signing timepoint <b>{label}</b> as <b>{reader}</b>.<br><br>"
+            f"Meaning of this signature: <b>“{meaning}”</b>.<br><br>"
+            "After signing, this timepoint is read-only; a change needs an amendment with a reason.",
+            parent,
+        )
 
 
 class AmendDialog(QDialog):
