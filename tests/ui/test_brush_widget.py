@@ -178,3 +178,32 @@ def test_brush_adds_erases_undoes_and_updates_the_table(qtbot, window) -> None: 
     assert again.masks.mask(("baseline", "T1")) == edited
     assert [m.code for m in again.reading_viewport().mask_overlay.masks] == ["T1"]
     again.close()
+
+
+def test_signing_ends_the_undo_history_of_the_brush(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    """Ctrl+Z after signing (the window has moved on to the next timepoint) must not change the signed mask."""
+    from tests.ui.reading_helpers import click_tool, sign
+
+    lesion = window.truth["baseline"]["lesions"]["T1"]
+    add_lesion(qtbot, window, "target", "thigh")
+    segment_and_accept(qtbot, window, lesion)
+    viewport = window.reading_viewport()
+    k = int(lesion["axial_slice_index"])
+    go_to_slice(qtbot, viewport, k)
+    click_tool(qtbot, window, Tool.BRUSH)
+    centre = np.asarray(lesion["centroid_lps"], dtype=float)
+    away = widget_point(viewport, centre - np.array([1.2 * lesion["longest_axial_diameter_mm"], 0.0, 0.0]))
+    _stroke(qtbot, viewport, [away])
+    qtbot.waitUntil(lambda: not window.masks.busy, timeout=60_000)
+    assert window.undo_stack.canUndo()
+    signed_volume = _stored_t1(window).volume_ml
+    sign(qtbot, window, "demo-local")
+    qtbot.waitUntil(lambda: window.reading_label == "3m", timeout=10_000)
+    assert not window.undo_stack.canUndo()
+    current = window.reading_viewport()
+    current.setFocus()
+    qtbot.keyClick(current, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    base = window.assessment("baseline")
+    assert base is not None and base.status == "signed"
+    assert next(m for m in base.measurements if m.lesion == "T1").volume_ml == signed_volume
+    assert window.masks.mask(("baseline", "T1")) == window.masks.stored_mask(("baseline", "T1"))
