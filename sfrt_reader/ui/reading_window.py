@@ -796,8 +796,12 @@ class ReadingWindow(MainWindow):
         self.refresh_read()
 
     def cancel_loading(self) -> None:
-        """Cancel: stops the loads and drops a segmentation still running (its result is ignored)."""
+        """Cancel (and closing the window): stops the loads and the background registration, and drops a
+        segmentation still running (its result is ignored)."""
         super().cancel_loading()
+        linking = getattr(self, "linking", None)
+        if linking is not None:
+            linking.stop_registration(quiet=True)
         for task in list(getattr(self, "segment_tasks", [])):
             task.cancelled.set()
             self._segment_finished(task)

@@ -9,7 +9,7 @@ Each follow-up's result is sent as soon as it is done, so the window can store a
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QRunnable, Signal
 
@@ -43,6 +43,14 @@ class RegistrationTask(QRunnable):
         self.cancelled = threading.Event()
         _RUNNING.add(self)
 
+    def _emit(self, signal: Any, *args: Any) -> None:
+        """Emit, unless the receiving side is gone (the window was closed while this thread still ran): then
+        there is nobody left to tell, and the run stops at its next cancellation check."""
+        try:
+            signal.emit(*args)
+        except RuntimeError:  # "Signal source has been deleted"
+            self.cancelled.set()
+
     @property
     def labels(self) -> list[str]:
         return [label for label, _ in self.follow_ups]
@@ -60,24 +68,26 @@ class RegistrationTask(QRunnable):
                     break
 
                 def report(fraction: float, message: str, n: int = n, label: str = label) -> None:
-                    self.signals.progress.emit(self, (n + fraction) / total, f"{label}: {message}")
+                    self._emit(self.signals.progress, self, (n + fraction) / total, f"{label}: {message}")
 
                 try:
                     result = register(self.baseline, volume, self.options, report, self.cancelled.is_set)
                 except SfrtError as error:
-                    self.signals.failed.emit(self, f"{label} could not be registered: {error}")
+                    self._emit(self.signals.failed, self, f"{label} could not be registered: {error}")
                     continue
                 except MemoryError:
-                    self.signals.failed.emit(self, f"{label} could not be registered: not enough memory")
+                    self._emit(self.signals.failed, self, f"{label} could not be registered: not enough memory")
                     continue
                 except Exception as error:  # a bug below: the type, not the text (it may carry file names)
-                    self.signals.failed.emit(
-                        self, f"{label} could not be registered (internal error {type(error).__name__})"
+                    self._emit(
+                        self.signals.failed,
+                        self,
+                        f"{label} could not be registered (internal error {type(error).__name__})",
                     )
                     continue
                 if self.cancelled.is_set():
                     break  # a cancelled run returns a "poor" result that says so: it is not kept
-                self.signals.registered.emit(self, label, result)
+                self._emit(self.signals.registered, self, label, result)
         finally:
-            self.signals.finished.emit(self)
+            self._emit(self.signals.finished, self)
             _RUNNING.discard(self)
