@@ -65,6 +65,17 @@ def _stroke(qtbot: Any, viewport: Any, points: list[QPoint], erase: bool = False
     qtbot.mouseRelease(target, Qt.MouseButton.LeftButton, mods, points[-1])
 
 
+def _segmented_baseline_target(qtbot: Any, window: ReadingWindow) -> tuple[dict[str, Any], Any, int]:
+    """T1 added at baseline, segmented with one click and accepted; the viewport shows its measured slice k."""
+    lesion = window.truth["baseline"]["lesions"]["T1"]  # type: ignore[attr-defined]
+    add_lesion(qtbot, window, "target", "thigh")
+    segment_and_accept(qtbot, window, lesion)
+    viewport = window.reading_viewport()
+    k = int(lesion["axial_slice_index"])
+    go_to_slice(qtbot, viewport, k)
+    return lesion, viewport, k
+
+
 @pytest.fixture
 def window(qtbot, tmp_path: Path, demo_images: Path):  # type: ignore[no-untyped-def]
     database, truth = make_demo(tmp_path / "demo", demo_images, "local")
@@ -82,12 +93,7 @@ def window(qtbot, tmp_path: Path, demo_images: Path):  # type: ignore[no-untyped
 
 
 def test_brush_adds_erases_undoes_and_updates_the_table(qtbot, window) -> None:  # type: ignore[no-untyped-def]
-    lesion = window.truth["baseline"]["lesions"]["T1"]
-    add_lesion(qtbot, window, "target", "thigh")
-    segment_and_accept(qtbot, window, lesion)
-    viewport = window.reading_viewport()
-    k = int(lesion["axial_slice_index"])
-    go_to_slice(qtbot, viewport, k)
+    lesion, viewport, k = _segmented_baseline_target(qtbot, window)
     original = _mask_pixels(window, k)
     original_volume = _stored_t1(window).volume_ml
     assert original_volume == pytest.approx(_volume_ml(window), rel=1e-9)
@@ -184,12 +190,7 @@ def test_signing_ends_the_undo_history_of_the_brush(qtbot, window) -> None:  # t
     """Ctrl+Z after signing (the window has moved on to the next timepoint) must not change the signed mask."""
     from tests.ui.reading_helpers import click_tool, sign
 
-    lesion = window.truth["baseline"]["lesions"]["T1"]
-    add_lesion(qtbot, window, "target", "thigh")
-    segment_and_accept(qtbot, window, lesion)
-    viewport = window.reading_viewport()
-    k = int(lesion["axial_slice_index"])
-    go_to_slice(qtbot, viewport, k)
+    lesion, viewport, _k = _segmented_baseline_target(qtbot, window)
     click_tool(qtbot, window, Tool.BRUSH)
     centre = np.asarray(lesion["centroid_lps"], dtype=float)
     away = widget_point(viewport, centre - np.array([1.2 * lesion["longest_axial_diameter_mm"], 0.0, 0.0]))
