@@ -87,20 +87,7 @@ def assessment_content(s: Session, a: TimepointAssessment) -> dict[str, Any]:
         "new_intratumoral_nodules": a.new_intratumoral_nodules,
         "comment": a.comment,
         "measurements": sorted(
-            (
-                {
-                    "lesion": m.lesion.code,
-                    "status": m.status,
-                    "diameter_mm": m.diameter_mm,
-                    "short_axis_mm": m.short_axis_mm,
-                    "mean_hu": m.mean_hu,
-                    "volume_ml": m.volume_ml,
-                    "unit": m.unit,
-                    "fragments_mm": m.fragments_mm,
-                    "objects": m.objects,
-                }
-                for m in measurements_of(s, a.id)
-            ),
+            ({"lesion": m.lesion.code, **_measured_values(m)} for m in measurements_of(s, a.id)),
             key=lambda d: str(d["lesion"]),
         ),
         "results": a.results,
@@ -109,8 +96,11 @@ def assessment_content(s: Session, a: TimepointAssessment) -> dict[str, Any]:
 
 
 def measurement_snapshot(m: Measurement | None) -> dict[str, Any] | None:
-    if m is None:
-        return None
+    return None if m is None else _measured_values(m)
+
+
+def _measured_values(m: Measurement) -> dict[str, Any]:
+    """What a reader recorded for one lesion (the audit trail's and the signed snapshot's view of it)."""
     return {
         "status": m.status,
         "diameter_mm": m.diameter_mm,
