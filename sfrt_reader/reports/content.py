@@ -12,7 +12,7 @@ or table code can leak what it never receives.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sfrt_reader.reading.audit import canonical_json
@@ -49,6 +49,11 @@ class ReadContext:
     images: dict[str, StudyImages]
     too_small_mm: float
     baseline_label: str
+    # label -> the latest signed version of a timepoint whose current version is an amendment still in draft
+    amended: dict[str, AssessmentView] = field(default_factory=dict)
+    # best overall response and progression day per criterion over the signed timepoints only; None when every
+    # current version is signed (then the read's stored results are exactly that)
+    signed_results: dict[str, dict[str, Any]] | None = None
 
     def timepoint(self, label: str) -> AssessmentView:
         for tp in self.view.timepoints:
@@ -59,6 +64,23 @@ class ReadContext:
 
     def signed(self) -> list[AssessmentView]:
         return [tp for tp in self.view.timepoints if tp.status == "signed"]
+
+    def latest_signed(self) -> list[AssessmentView]:
+        """Per timepoint, the latest signed version: the current one, or the one an open amendment will replace."""
+        out = []
+        for tp in self.view.timepoints:
+            if tp.status == "signed":
+                out.append(tp)
+            elif tp.label in self.amended:
+                out.append(self.amended[tp.label])
+        return out
+
+    def best_signed(self) -> dict[str, Any]:
+        """Best overall response and progression day per criterion from the signed timepoints only: what a
+        statistician analyses and what a summary prints, whatever a reader is drafting."""
+        if self.signed_results is not None:
+            return self.signed_results
+        return self.view.results or {}
 
     def study_date(self, label: str) -> str | None:
         """The calendar date of a timepoint's study: only in unblinded reads."""
@@ -92,6 +114,17 @@ def gather(
     else:
         identity = session.identity(view.pseudonym)
     protocol = protocol or session.protocol
+    amended: dict[str, AssessmentView] = {}
+    for tp in view.timepoints:
+        if tp.status == "draft" and tp.version > 1:
+            signed = [v for v in session.history(read_id, tp.label) if v.signature is not None]
+            if signed:
+                amended[tp.label] = signed[-1]
+    signed_results = None
+    if any(tp.status != "signed" for tp in view.timepoints):
+        latest = [tp for tp in view.timepoints if tp.status == "signed" or tp.label in amended]
+        signed_tps = [amended.get(tp.label, tp) for tp in latest]
+        signed_results = engine_best(session, view, signed_tps) if signed_tps else {}
     return ReadContext(
         view=view,
         trial_id=protocol.trial_id,
@@ -101,6 +134,8 @@ def gather(
         images=session.study_images(read_id) if with_images else {},
         too_small_mm=float(protocol.options.to_dict().get("too_small_mm", 5)),
         baseline_label=protocol.baseline.label,
+        amended=amended,
+        signed_results=signed_results,
     )
 
 
@@ -186,8 +221,12 @@ def best_so_far(session: ReaderSession, ctx: ReadContext, label: str) -> dict[st
     own timepoint was signed, so the engine (the service's assessor) is run again on the truncated read.
     """
     order = [tp.label for tp in ctx.view.timepoints]
-    upto = ctx.view.timepoints[: order.index(label) + 1]
-    lesions = [LesionInput(les.code, les.role, les.organ, les.nodal) for les in ctx.view.lesions]
+    return engine_best(session, ctx.view, list(ctx.view.timepoints[: order.index(label) + 1]))
+
+
+def engine_best(session: ReaderSession, view: ReadView, upto: list[AssessmentView]) -> dict[str, dict[str, Any]]:
+    """The engine's best overall response, progression day and reasons over the given timepoint versions."""
+    lesions = [LesionInput(les.code, les.role, les.organ, les.nodal) for les in view.lesions]
     tps = [
         TimepointInput(
             label=tp.label,
@@ -377,7 +416,7 @@ def summary_content(ctx: ReadContext) -> dict[str, Any]:
                 "values_mm": [lesion_value(les, measurement_of(tp, les.code), ctx.too_small_mm) for tp in ctx.signed()],
             }
         )
-    results = ctx.view.results or {}
+    results = ctx.best_signed()
     return {
         "form": {"id": SUMMARY_ID, "version": FORM_VERSION, "title": "Subject response summary (RECIST 1.1 and Choi)"},
         **_header(ctx),
