@@ -30,7 +30,7 @@ from sfrt_reader.reports.errors import ReportError
 from sfrt_reader.trial import Protocol
 
 FORM_ID = "SFRT-RF"
-FORM_VERSION = "1.0"
+FORM_VERSION = "1.1"  # 1.1: protocol hash, reading rules and blinding statement printed
 SUMMARY_ID = "SFRT-SUM"
 CRITERIA = ("recist1.1", "choi")
 CRITERION_NAMES = {"recist1.1": "RECIST 1.1", "choi": "Choi"}
@@ -54,6 +54,10 @@ class ReadContext:
     # best overall response and progression day per criterion over the signed timepoints only; None when every
     # current version is signed (then the read's stored results are exactly that)
     signed_results: dict[str, dict[str, Any]] | None = None
+    # the reading protocol in force: SHA-256 of its TOML (as recorded in the audit trail when the trial was set
+    # up) and the criteria options the engine applied
+    protocol_sha256: str = ""
+    options: dict[str, Any] = field(default_factory=dict)
 
     def timepoint(self, label: str) -> AssessmentView:
         for tp in self.view.timepoints:
@@ -136,6 +140,8 @@ def gather(
         baseline_label=protocol.baseline.label,
         amended=amended,
         signed_results=signed_results,
+        protocol_sha256=hashlib.sha256(protocol.source_text.encode("utf-8")).hexdigest(),
+        options=protocol.options.to_dict(),
     )
 
 
@@ -260,6 +266,46 @@ def engine_best(session: ReaderSession, view: ReadView, upto: list[AssessmentVie
 # ----- the form's content -----
 
 
+BLINDED_STATEMENT = (
+    "Blinded central read: the subject's identity, site, treatment arm and calendar dates are withheld from the "
+    "reader and from this form; time is counted in days from the baseline scan."
+)
+LOCAL_STATEMENT = "Local read by a site radiologist, unblinded: the patient ID and study dates are shown."
+
+
+def rules_text(options: dict[str, Any]) -> list[str]:
+    """The criteria options in words, as a monitor checks them against the protocol."""
+    words = []
+    if options.get("randomized", True):
+        words.append("randomised trial: a response needs no confirmation")
+    else:
+        words.append(f"responses confirmed at least {options.get('confirmation_min_days')} days later")
+    if "min_sd_days" in options:
+        words.append(f"stable disease at least {options['min_sd_days']} days after baseline")
+    if "too_small_mm" in options:
+        words.append(f"a lesion too small to measure counts {options['too_small_mm']:g} mm")
+    if options.get("irradiated_target_measurable"):
+        words.append("the irradiated tumour is measurable (protocol override of RECIST 1.1)")
+    if "choi_size_reference" in options:
+        words.append(f"Choi size change against the {options['choi_size_reference']}")
+    pooling = options.get("choi_density_pooling")
+    if pooling == "mean_of_lesions":
+        words.append("Choi density: mean of the target lesions' mean HU")
+    elif pooling is not None:
+        words.append(f"Choi density pooling: {pooling}")
+    known = {
+        "randomized",
+        "confirmation_min_days",
+        "min_sd_days",
+        "too_small_mm",
+        "irradiated_target_measurable",
+        "choi_size_reference",
+        "choi_density_pooling",
+    }
+    words += [f"{key} = {value}" for key, value in sorted(options.items()) if key not in known]
+    return words
+
+
 def _header(ctx: ReadContext) -> dict[str, Any]:
     subject: dict[str, Any] = {"pseudonym": ctx.view.pseudonym}
     if ctx.identity is not None:
@@ -267,6 +313,12 @@ def _header(ctx: ReadContext) -> dict[str, Any]:
     return {
         "trial": ctx.trial_id,
         "protocol_title": ctx.trial_title,
+        "protocol": {
+            "sha256": ctx.protocol_sha256,
+            "criteria": [CRITERION_NAMES[c] for c in CRITERIA],
+            "rules": rules_text(ctx.options),
+        },
+        "blinding": BLINDED_STATEMENT if ctx.blinded else LOCAL_STATEMENT,
         "read": {
             "id": ctx.view.read_id,
             "type": "central (blinded)" if ctx.blinded else "local",
@@ -380,9 +432,10 @@ def form_content(session: ReaderSession, ctx: ReadContext, label: str) -> dict[s
 
 
 def summary_content(ctx: ReadContext) -> dict[str, Any]:
-    """The subject summary: every signed timepoint's numbers and responses, and the best overall response."""
+    """The subject summary: every timepoint's latest signed version (while an amendment is drafted, the version it
+    will replace), its numbers and responses, and the best overall response of those signed versions."""
     rows = []
-    for tp in ctx.signed():
+    for tp in ctx.latest_signed():
         results = tp.results or {}
         r = results.get("recist1.1") or {}
         c = results.get("choi") or {}
@@ -413,7 +466,9 @@ def summary_content(ctx: ReadContext) -> dict[str, Any]:
                 "role": les.role,
                 "organ": les.organ,
                 "axis": "SA" if les.nodal else "LD",
-                "values_mm": [lesion_value(les, measurement_of(tp, les.code), ctx.too_small_mm) for tp in ctx.signed()],
+                "values_mm": [
+                    lesion_value(les, measurement_of(tp, les.code), ctx.too_small_mm) for tp in ctx.latest_signed()
+                ],
             }
         )
     results = ctx.best_signed()

@@ -266,9 +266,11 @@ def _check_value(value: Any, subject: dict[str, Any], where: str) -> None:
     low = text.lower()
     for secret in _secrets(subject):
         assert secret.lower() not in low, f"{where}: {text!r} holds {secret!r}"
-    # The arm: no value is an arm name, no value speaks of an arm.
-    assert text not in ("SFRT", "CRT") and text != subject["arm"], f"{where}: {text!r} names the arm"
-    assert not re.search(r"\barm\b", low), f"{where}: {text!r} mentions the arm"
+    # The arm: no value is or holds an arm name as a word of its own (the form's identifier SFRT-RF and the
+    # private coding scheme 99SFRT are not), no value gives an arm ("arm: SFRT").
+    assert text != subject["arm"], f"{where}: {text!r} names the arm"
+    assert not re.search(r"(?<![\w-])(sfrt|crt)(?![\w-])", low), f"{where}: {text!r} names an arm"
+    assert not re.search(r"\barm\b\W*(sfrt|crt|conventional|spatially)", low), f"{where}: {text!r} gives the arm"
 
 
 def test_blinded_exports_hold_no_identifier_date_site_or_arm(scenario: Scenario, tmp_path: Path) -> None:
