@@ -79,6 +79,14 @@ class ReadContext:
                 out.append(self.amended[tp.label])
         return out
 
+    def signed_version(self, label: str) -> AssessmentView:
+        """The latest signed version of a timepoint (the current one, or the one an open amendment replaces);
+        the current version when none is signed (the caller refuses it)."""
+        current = self.timepoint(label)
+        if current.status != "signed" and label in self.amended:
+            return self.amended[label]
+        return current
+
     def best_signed(self) -> dict[str, Any]:
         """Best overall response and progression day per criterion from the signed timepoints only: what a
         statistician analyses and what a summary prints, whatever a reader is drafting."""
@@ -189,7 +197,7 @@ def pct(new: float | None, ref: float | None) -> float | None:
 def target_rows(ctx: ReadContext, label: str) -> list[dict[str, Any]]:
     """One row per target lesion at `label`: value, mean HU, baseline, lesion nadir (before now), changes."""
     order = [tp.label for tp in ctx.view.timepoints]
-    upto = ctx.view.timepoints[: order.index(label) + 1]
+    upto = [ctx.signed_version(tp.label) for tp in ctx.view.timepoints[: order.index(label) + 1]]
     rows = []
     for les in ctx.view.lesions:
         if les.role != "target":
@@ -227,7 +235,8 @@ def best_so_far(session: ReaderSession, ctx: ReadContext, label: str) -> dict[st
     own timepoint was signed, so the engine (the service's assessor) is run again on the truncated read.
     """
     order = [tp.label for tp in ctx.view.timepoints]
-    return engine_best(session, ctx.view, list(ctx.view.timepoints[: order.index(label) + 1]))
+    upto = [ctx.signed_version(tp.label) for tp in ctx.view.timepoints[: order.index(label) + 1]]
+    return engine_best(session, ctx.view, upto)
 
 
 def engine_best(session: ReaderSession, view: ReadView, upto: list[AssessmentView]) -> dict[str, dict[str, Any]]:
@@ -366,8 +375,8 @@ def _responses(tp: AssessmentView, best: dict[str, dict[str, Any]]) -> dict[str,
 
 def key_image_specs(ctx: ReadContext, label: str) -> list[dict[str, Any]]:
     """For each target lesion: the drawn objects at baseline and at `label` (SOP Instance UID, points in LPS mm)."""
-    base = ctx.timepoint(ctx.baseline_label)
-    now = ctx.timepoint(label)
+    base = ctx.signed_version(ctx.baseline_label)
+    now = ctx.signed_version(label)
     labels = [base] if label == ctx.baseline_label else [base, now]
     specs = []
     for les in ctx.view.lesions:
@@ -391,9 +400,10 @@ def key_image_specs(ctx: ReadContext, label: str) -> list[dict[str, Any]]:
 
 
 def form_content(session: ReaderSession, ctx: ReadContext, label: str) -> dict[str, Any]:
-    """The content of the response form of one signed timepoint (what is printed, minus the footer)."""
-    tp = ctx.timepoint(label)
-    if tp.status != "signed" or tp.signature is None:
+    """The content of the response form of one signed timepoint (what is printed, minus the footer); while an
+    amendment of it is drafted, the form of the signed version the amendment will replace."""
+    tp = ctx.signed_version(label)
+    if tp.signature is None:
         raise ReportError(
             f"timepoint {label} of read {ctx.view.read_id} is {tp.status}, not signed: a response form is made only "
             "for a signed timepoint (sign it first)"

@@ -400,8 +400,8 @@ def build_sr(
     """The TID 1500 Comprehensive 3D SR of one signed timepoint of a read (`outcome`: see `outcome_of`)."""
     import highdicom as hd
 
-    tp = ctx.timepoint(label)
-    if tp.status != "signed" or tp.signature is None:
+    tp = ctx.signed_version(label)
+    if tp.signature is None:
         raise ReportError(f"timepoint {label} of read {ctx.view.read_id} is not signed: sign it before exporting")
     images = ctx.images.get(label)
     if images is None or images.folder is None:
@@ -473,14 +473,15 @@ def _strip_identifying(sr: Dataset) -> None:
 
 
 def write_sr(session: ReaderSession, read_id: int, out: Path, record: bool = True) -> list[Path]:
-    """One SR file per signed timepoint of a read, written into folder `out` (created if missing)."""
+    """One SR file per signed timepoint of a read (its latest signed version while an amendment is drafted),
+    written into folder `out` (created if missing)."""
     ctx = C.gather(session, read_id)
     if out.exists() and not out.is_dir():
         raise ReportError(f"{out} is a file: --format sr writes one file per timepoint into a folder")
     out.mkdir(parents=True, exist_ok=True)
     library = ImageLibrary()
     paths = []
-    for tp in ctx.signed():
+    for tp in ctx.latest_signed():
         sr = build_sr(ctx, tp.label, library, outcome_of(session, ctx, tp.label))
         path = out / f"read{read_id}_{ctx.view.pseudonym}_{tp.label}_SR.dcm"
         sr.save_as(path, enforce_file_format=True)

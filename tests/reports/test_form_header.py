@@ -10,9 +10,11 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pydicom
 import pytest
 
 from sfrt_reader.reports.forms import write_form, write_summary
+from sfrt_reader.reports.sr import write_sr
 from tests.reports.conftest import PASSWORD, DemoRead
 
 pytestmark = pytest.mark.skipif(
@@ -71,6 +73,30 @@ def test_local_form_says_unblinded_and_summary_keeps_the_signed_version_during_a
     before = s.view(rid).timepoints[2]
     assert before.label == "6m"
     s.amend(rid, "6m", "T1 long axis re-drawn on the adjacent slice")
+    t1 = next(m for m in before.measurements if m.lesion == "T1")
+    assert t1.diameter_mm is not None
+    s.record_measurement(rid, "6m", "T1", diameter_mm=t1.diameter_mm + 7.0, short_axis_mm=t1.short_axis_mm)
+    # While the amendment is a draft, the form and the SR of 6m are those of the signed version 1.
+    write_form(s, rid, "6m", tmp_path / "form-v1.pdf")
+    form_v1 = flat("\n".join(check_pdf(tmp_path / "form-v1.pdf")))
+    assert "6m (version 1)" in form_v1 and f"{t1.diameter_mm:.1f}" in form_v1
+    assert f"{t1.diameter_mm + 7.0:.1f}" not in form_v1
+    srs = {p.name.split("_")[-2]: p for p in write_sr(s, rid, tmp_path / "sr", record=False)}
+    assert sorted(srs) == sorted(local_read.labels)
+    six = pydicom.dcmread(srs["6m"])
+
+    def items(node: pydicom.Dataset) -> list[pydicom.Dataset]:
+        found = []
+        for item in node.get("ContentSequence", []):
+            found += [item, *items(item)]
+        return found
+
+    longs = [
+        float(item.MeasuredValueSequence[0].FloatingPointValue)
+        for item in items(six)
+        if item.ValueType == "NUM" and item.ConceptNameCodeSequence[0].CodeMeaning == "Long axis"
+    ]
+    assert longs == [t1.diameter_mm]
     write_summary(s, rid, tmp_path / "amending.pdf")
     amending = flat("\n".join(check_pdf(tmp_path / "amending.pdf")))
     # The signed version 1 still counts (its sum is printed), the amendment is listed as not yet signed.
