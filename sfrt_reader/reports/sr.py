@@ -287,9 +287,15 @@ class ReadOutcome:
     rationale: str | None = None
 
 
-def outcome_of(session: ReaderSession, ctx: C.ReadContext, label: str) -> ReadOutcome:
+def outcome_of(
+    session: ReaderSession,
+    ctx: C.ReadContext,
+    label: str,
+    adjudication: tuple[str | None, str | None] | None = None,
+) -> ReadOutcome:
+    """`adjudication`: the read's (state, rationale) when already looked up (once per read, not per timepoint)."""
     base = ctx.study_date(ctx.baseline_label)
-    state, rationale = adjudication_of(session, ctx.view.read_id)
+    state, rationale = adjudication or adjudication_of(session, ctx.view.read_id)
     return ReadOutcome(
         best=C.best_so_far(session, ctx, label),
         baseline_date=None if ctx.blinded or base is None else date.fromisoformat(base),
@@ -480,9 +486,10 @@ def write_sr(session: ReaderSession, read_id: int, out: Path, record: bool = Tru
         raise ReportError(f"{out} is a file: --format sr writes one file per timepoint into a folder")
     out.mkdir(parents=True, exist_ok=True)
     library = ImageLibrary()
+    adjudication = adjudication_of(session, read_id)
     paths = []
     for tp in ctx.latest_signed():
-        sr = build_sr(ctx, tp.label, library, outcome_of(session, ctx, tp.label))
+        sr = build_sr(ctx, tp.label, library, outcome_of(session, ctx, tp.label, adjudication))
         path = out / f"read{read_id}_{ctx.view.pseudonym}_{tp.label}_SR.dcm"
         sr.save_as(path, enforce_file_format=True)
         paths.append(path)
