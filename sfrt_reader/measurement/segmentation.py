@@ -19,7 +19,9 @@ core stops at the core/rim edge. So the method follows the anatomy:
    against fat and against muscle alike (a global threshold would sit mm off on one of them). Where the margin is
    brighter than the tissue outside, the lesion's level is its brightest tissue within 4 mm (the enhancing rim,
    not the mean that a necrotic core drags down), and the rule runs on a lightly smoothed image (0.75 mm) so that
-   a thin rim is not spread over its neighbours.
+   a thin rim is not spread over its neighbours. The tissue outside is the shell 2-5 mm out, unless the shell
+   right outside (1.5-3.5 mm) is markedly brighter: a tumour bulging the limb has a thin layer of muscle and
+   fascia stretched over it, then fat, and the margin lies against the muscle, not half-way to the fat.
 7. Clean-up: morphological opening (3 mm) to cut thin bridges into neighbours; per slice, spurs cut off (parts
    of the outline that a disc of 0.35 x the section's inscribed radius cannot reach and that stick out more than
    3 mm: a muscle belly stuck on the tumour, not a bend of its smooth outline); the connected component holding
@@ -395,6 +397,8 @@ def _shell(mask: Mask, spacing: tuple[float, float, float], inner_mm: float, out
 REFINE_BAND_MM = 2.0
 REFINE_INNER_MM = (2.0, 5.0)
 REFINE_OUTER_MM = (2.0, 5.0)
+REFINE_NEAR_MM = (1.5, 3.5)
+REFINE_NEAR_STEP = 0.1
 REFINE_SIGMA_MM = 6.0
 REFINE_SMOOTHING_MM = 0.75
 RIM_REACH_BEYOND_MM = 15.0
@@ -496,6 +500,14 @@ def _refine_margin(smooth: F32, mask: Mask, spacing: tuple[float, float, float])
     sigma[0] = min(sigma[0], 1.5)
     level_in = _normalised_mean(smooth, inner, sigma, gaussian_filter)
     level_out = _normalised_mean(smooth, outer, sigma, gaussian_filter)
+    near = (d_out > REFINE_NEAR_MM[0] + eps) & (d_out <= REFINE_NEAR_MM[1] + eps)
+    level_near = _normalised_mean(smooth, near, sigma, gaussian_filter)
+    # A thin layer of muscle or fascia between the lesion and fat (a tumour bulging the limb stretches them over
+    # it) is what the margin faces: where the adjacent shell is markedly brighter than the farther one (by more
+    # than REFINE_NEAR_STEP of the lesion-to-outside contrast), the adjacent shell is the tissue outside.
+    step = REFINE_NEAR_STEP * np.abs(level_in - level_out)
+    use_near = np.isfinite(level_near) & (level_near > level_out + step)
+    level_out = np.where(use_near, level_near, level_out)
     band = band_in | band_out
     ok = band & np.isfinite(level_in) & np.isfinite(level_out) & (np.abs(level_in - level_out) > 1e-6)
     closer_in = np.abs(smooth - level_in) < np.abs(smooth - level_out)
