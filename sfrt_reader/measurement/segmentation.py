@@ -19,9 +19,14 @@ core stops at the core/rim edge. So the method follows the anatomy:
    against fat and against muscle alike (a global threshold would sit mm off on one of them). Where the margin is
    brighter than the tissue outside, the lesion's level is its brightest tissue within 4 mm (the enhancing rim,
    not the mean that a necrotic core drags down), and the rule runs on a lightly smoothed image (0.75 mm) so that
-   a thin rim is not spread over its neighbours.
-7. Clean-up: morphological opening (1.5 mm) to cut thin bridges into neighbours, the connected component holding
-   the seed, holes filled again.
+   a thin rim is not spread over its neighbours. The tissue outside is the shell 2-5 mm out, unless the shell
+   right outside (1.5-3.5 mm) is markedly brighter: a tumour bulging the limb has a thin layer of muscle and
+   fascia stretched over it, then fat, and the margin lies against the muscle, not half-way to the fat.
+7. Clean-up: morphological opening (3 mm) to cut thin bridges into neighbours; per slice, spurs cut off (parts
+   of the outline that a disc of 0.35 x the section's inscribed radius cannot reach and that stick out more than
+   3 mm: a muscle belly stuck on the tumour, not a bend of its smooth outline); the connected component holding
+   the seed, holes filled again; per slice, the smooth envelope (closing with a 4.5 mm disc): notches where the
+   margin rule lost a thin rim are filled.
 
 Leak guard: if the lesion still touches the largest box (or fills most of it), the seed was not in a lesion (or
 the lesion merges with the whole limb): a MeasurementError asks the reader to click inside the tumour or drag a
@@ -45,7 +50,7 @@ from sfrt_reader.measurement.errors import MeasurementError
 from sfrt_reader.measurement.geometry import as_point, check_inside, format_point
 from sfrt_reader.measurement.lesion_mask import LesionSegmentation
 
-METHOD = "seeded region growing (core + enhancing rim, hole filling, local half-way margin)"
+METHOD = "seeded region growing (core + enhancing rim, hole filling, local half-way margin, smooth envelope)"
 ROI_HALF_SIZE_MM = 60.0
 ROI_EXTENSION_MM = 50.0
 ROI_EXTENSIONS = 2
@@ -392,6 +397,8 @@ def _shell(mask: Mask, spacing: tuple[float, float, float], inner_mm: float, out
 REFINE_BAND_MM = 2.0
 REFINE_INNER_MM = (2.0, 5.0)
 REFINE_OUTER_MM = (2.0, 5.0)
+REFINE_NEAR_MM = (1.5, 3.5)
+REFINE_NEAR_STEP = 0.1
 REFINE_SIGMA_MM = 6.0
 REFINE_SMOOTHING_MM = 0.75
 RIM_REACH_BEYOND_MM = 15.0
@@ -493,6 +500,14 @@ def _refine_margin(smooth: F32, mask: Mask, spacing: tuple[float, float, float])
     sigma[0] = min(sigma[0], 1.5)
     level_in = _normalised_mean(smooth, inner, sigma, gaussian_filter)
     level_out = _normalised_mean(smooth, outer, sigma, gaussian_filter)
+    near = (d_out > REFINE_NEAR_MM[0] + eps) & (d_out <= REFINE_NEAR_MM[1] + eps)
+    level_near = _normalised_mean(smooth, near, sigma, gaussian_filter)
+    # A thin layer of muscle or fascia between the lesion and fat (a tumour bulging the limb stretches them over
+    # it) is what the margin faces: where the adjacent shell is markedly brighter than the farther one (by more
+    # than REFINE_NEAR_STEP of the lesion-to-outside contrast), the adjacent shell is the tissue outside.
+    step = REFINE_NEAR_STEP * np.abs(level_in - level_out)
+    use_near = np.isfinite(level_near) & (level_near > level_out + step)
+    level_out = np.where(use_near, level_near, level_out)
     band = band_in | band_out
     ok = band & np.isfinite(level_in) & np.isfinite(level_out) & (np.abs(level_in - level_out) > 1e-6)
     closer_in = np.abs(smooth - level_in) < np.abs(smooth - level_out)
@@ -536,7 +551,8 @@ def _normalised_mean(values: F32, where: Mask, sigma: list[float], gaussian_filt
 
 
 def _clean(mask: Mask, seed_xyz: tuple[int, int, int], spacing: tuple[float, float, float]) -> Mask | None:
-    """Opening to cut thin bridges, holes filled, the component holding the seed (or the largest)."""
+    """Opening to cut thin bridges, spurs cut off, holes filled, the component holding the seed (or the
+    largest), and its smooth envelope."""
     # Opening as erosion then dilation, intersected with the input so it can only remove voxels (ITK's
     # BinaryMorphologicalOpening with a flat in-plane ball was seen to add voxels at the slab's faces).
     from scipy.ndimage import binary_dilation, binary_erosion
@@ -544,6 +560,7 @@ def _clean(mask: Mask, seed_xyz: tuple[int, int, int], spacing: tuple[float, flo
     steps = max(1, round(OPENING_MM / min(spacing[0], spacing[1])))
     eroded = binary_erosion(mask, structure=_IN_PLANE_CROSS, iterations=steps)
     opened = binary_dilation(eroded, structure=_IN_PLANE_CROSS, iterations=steps) & mask
+    opened = _open_spurs(opened, spacing)
     # Fill before choosing the component: a necrotic core the opening detached from a thin rim is still the
     # rim's enclosed hole, so it joins the lesion instead of becoming the lesion.
     kept = _seed_component(_fill(opened), seed_xyz)
@@ -553,8 +570,71 @@ def _clean(mask: Mask, seed_xyz: tuple[int, int, int], spacing: tuple[float, flo
     # An opening that leaves less than half of the lesion did not cut a bridge: it erased a thin enhancing rim
     # (a mostly necrotic lesion). Keep the lesion as grown then.
     if kept is None or kept.sum() < 0.5 * whole.sum():
-        return _fill(whole)
-    return _fill(kept)
+        return _smooth_envelope(_fill(whole), spacing)
+    return _smooth_envelope(_fill(kept), spacing)
+
+
+SPUR_FRACTION = 0.35
+SPUR_MIN_MM = 3.0
+ENVELOPE_MM = 4.5
+
+
+def _open_spurs(mask: Mask, spacing: tuple[float, float, float]) -> Mask:
+    """Per slice, cut off spurs: parts of the outline a disc sized to the section cannot reach.
+
+    A tumour section is a compact, roughly convex outline whose tightest bend is still wide (an ellipse's
+    tightest radius is b^2/a, half its short semi-axis at an aspect ratio of 2); a neighbouring muscle belly that
+    the rim's threshold let in shows as a spur or a lobe stuck on it. An opening with a disc of SPUR_FRACTION of
+    the section's inscribed radius (OPENING_MM at least) fits in every bend of the tumour but not in such a
+    spur. What it cuts off is removed only when it reaches more than SPUR_MIN_MM beyond the opened outline: the
+    shallow corners the disc trims off a lobulated outline stay.
+    """
+    from scipy.ndimage import distance_transform_edt, label, maximum
+
+    out = mask.copy()
+    sampling = (spacing[1], spacing[0])
+    for k in range(mask.shape[0]):
+        plane = mask[k]
+        if not plane.any():
+            continue
+        inside = distance_transform_edt(np.pad(plane, 1), sampling=sampling)[1:-1, 1:-1]
+        radius = max(OPENING_MM, SPUR_FRACTION * float(inside.max()))
+        middle = inside > radius + 1e-3
+        if not middle.any():
+            continue
+        opened = plane & (distance_transform_edt(~middle, sampling=sampling) <= radius + 1e-3)
+        pieces, count = label(plane & ~opened)
+        if not count:
+            continue
+        beyond = distance_transform_edt(~opened, sampling=sampling)
+        depth = np.atleast_1d(np.asarray(maximum(beyond, pieces, index=np.arange(1, count + 1))))
+        spurs = np.flatnonzero(depth > SPUR_MIN_MM) + 1
+        out[k] = plane & ~np.isin(pieces, spurs)
+    return out
+
+
+def _smooth_envelope(mask: Mask, spacing: tuple[float, float, float]) -> Mask:
+    """Per slice, a closing with a disc of ENVELOPE_MM, holes filled: the tumour's smooth envelope.
+
+    A sarcoma is a smooth mass; notches a few mm wide in the outline come from the margin rule losing a thin or
+    broken rim (beside bone, where necrosis reaches the margin), not from the tumour. The closing fills such
+    notches and bridges small gaps of the rim, so what they enclose joins the lesion; outlines curving more
+    gently than the disc are left as they are.
+    """
+    from scipy.ndimage import distance_transform_edt
+
+    out = mask.copy()
+    sampling = (spacing[1], spacing[0])
+    r = ENVELOPE_MM + 1e-3
+    pad = math.ceil(ENVELOPE_MM / min(sampling)) + 1
+    for k in range(mask.shape[0]):
+        plane = np.pad(mask[k], pad)
+        if not plane.any():
+            continue
+        dilated = distance_transform_edt(~plane, sampling=sampling) <= r
+        closed = (distance_transform_edt(dilated, sampling=sampling) > r) | plane
+        out[k] = _fill(closed[None])[0][pad : pad + mask.shape[1], pad : pad + mask.shape[2]]
+    return out
 
 
 def _seed_component(mask: Mask, seed_xyz: tuple[int, int, int]) -> Mask | None:
