@@ -142,6 +142,7 @@ class SliceViewport(QGraphicsView):
         self._stroke: list[QPointF] = []  # the brush path of the stroke in progress (scene mm)
         self._stroke_erase = False
         self._brush_pos: QPointF | None = None  # where the brush circle follows the mouse (widget pixels)
+        self._pending_strokes: list[tuple[np.ndarray, float, bool]] = []  # finished, mask still being computed
         self.state.events.connect(self._on_state)
         self.set_tool(Tool.POINTER)
         self._refresh_image()
@@ -213,6 +214,13 @@ class SliceViewport(QGraphicsView):
     def brush_radius_px(self) -> float:
         """The brush circle's radius on screen: radius_mm times screen pixels per mm (the true size)."""
         return self.brush.radius_mm * self.view_scale()
+
+    def set_pending_strokes(self, strokes: list[tuple[np.ndarray, float, bool]]) -> None:
+        """Strokes (LPS path, radius mm, erase) whose new mask a worker is still computing: drawn like the stroke in
+        progress, so each stroke shows where it was painted at once, however long its mask takes."""
+        if strokes or self._pending_strokes:
+            self._pending_strokes = list(strokes)
+            self.viewport().update()
 
     def _stroke_lps(self) -> np.ndarray:
         return np.array(
@@ -762,19 +770,38 @@ class SliceViewport(QGraphicsView):
         """The stroke in progress (the swept brush, translucent) and the brush circle at its true size."""
         color = BRUSH_ERASE_COLOR if self._stroke and self._stroke_erase else BRUSH_ADD_COLOR
         radius = self.brush_radius_px()
+        for path, radius_mm, erase in self._pending_strokes:
+            shown = self._pending_points(path)
+            if shown:
+                self._draw_sweep(painter, shown, radius_mm * self.view_scale(), erase)
         if self._stroke:
-            sweep = QColor(color)
-            sweep.setAlpha(90)
-            pen = QPen(sweep, 2 * radius, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin)
-            painter.setPen(pen)
-            points = [QPointF(self.mapFromScene(p)) for p in self._stroke]
-            painter.drawPolyline(points if len(points) > 1 else [points[0], points[0]])
+            self._draw_sweep(painter, [QPointF(self.mapFromScene(p)) for p in self._stroke], radius, self._stroke_erase)
         if self.tool != Tool.BRUSH or self._brush_pos is None:
             return
         painter.setBrush(Qt.BrushStyle.NoBrush)
         for pen_color, width in ((QColor(0, 0, 0, 160), 3.0), (color, 1.2)):
             painter.setPen(QPen(pen_color, width))
             painter.drawEllipse(self._brush_pos, radius, radius)
+
+    def _draw_sweep(self, painter: QPainter, points: list[QPointF], radius_px: float, erase: bool) -> None:
+        sweep = QColor(BRUSH_ERASE_COLOR if erase else BRUSH_ADD_COLOR)
+        sweep.setAlpha(90)
+        pen = QPen(sweep, 2 * radius_px, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin)
+        painter.setPen(pen)
+        painter.drawPolyline(points if len(points) > 1 else [points[0], points[0]])
+
+    def _pending_points(self, path: np.ndarray) -> list[QPointF]:
+        """Widget points of a pending stroke's LPS path, or none when it lies off the slice shown."""
+        volume, geometry = self.state.volume, self.state.geometry
+        if volume is None or geometry is None or not len(path):
+            return []
+        out = []
+        for ijk in volume.lps_to_index(np.asarray(path, dtype=np.float64).reshape(-1, 3)):
+            u, v, s = geometry.index_to_display(ijk)
+            if abs(s - self.state.slice_index) > 0.5:
+                return []
+            out.append(QPointF(self.mapFromScene(self.display_to_scene(u, v))))
+        return out
 
     def _draw_crosshair(self, painter: QPainter) -> None:
         if self.crosshair_lps is None or self.state.volume is None or self.state.geometry is None:
