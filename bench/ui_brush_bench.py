@@ -32,7 +32,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np
 
-SUBJECT = "demo-02"
+SUBJECT = "demo-01"  # the largest baseline tumour of the demo trial
 STROKES = 12
 RADIUS_MM = 6.0
 TARGET_MS = 50.0

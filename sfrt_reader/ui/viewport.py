@@ -42,6 +42,7 @@ from sfrt_reader.ui.overlays import (
     short_axis_through,
 )
 from sfrt_reader.ui.rendering import SliceRenderer
+from sfrt_reader.ui.resampling import PlaneResampler
 from sfrt_reader.ui.state.annotations import TimepointInfo, corner_text, orientation_labels, scale_bar_mm
 from sfrt_reader.ui.state.events import ChangeEvent
 from sfrt_reader.ui.state.masks import BrushSettings
@@ -111,6 +112,9 @@ class SliceViewport(QGraphicsView):
         self.active = False
         self.tool = Tool.POINTER
         self.renderer = SliceRenderer()
+        self.resampler = PlaneResampler(self)  # slices of resampled planes are made in a worker while scrolling
+        self.resampler.ready.connect(self._on_resampled)
+        self._shown: tuple[object, object, int] | None = None  # (volume, geometry key, slice) of the image shown
         self.measurements: list[MeasurementItem] = []
         self.crosshair_lps: np.ndarray | None = None
         self._scene = QGraphicsScene(self)
@@ -192,15 +196,45 @@ class SliceViewport(QGraphicsView):
         return QRectF(-0.5 * su, -0.5 * sv, g.width * su, g.height * sv)
 
     def _refresh_image(self) -> None:
-        if self.state.volume is None:
+        state = self.state
+        geometry = state.geometry
+        if state.volume is None:
             self._image_item.set_image(None, QRectF())
+            self._shown = None
+        elif (
+            isinstance(geometry, ResampledPlane)
+            and self._shown is not None
+            and self._shown[0] is state.volume
+            and self._shown[1] is geometry
+            and not geometry.is_cached(state.slice_index)
+            and not self.renderer.has(state)
+            and self.resampler.failed_plane is not geometry
+        ):
+            # scrolling a resampled plane: the worker makes the slice; the previous one of this plane stays shown
+            self.resampler.request(geometry, state.slice_index)
         else:
-            self._image_item.set_image(self.renderer.render(self.state), self._image_rect())
+            self._image_item.set_image(self.renderer.render(state), self._image_rect())
+            self._shown = (state.volume, state.geometry_key, state.slice_index)
         volume = self.state.volume
         self.mask_overlay.set_view(
             self.state.geometry, self.state.slice_index, self._image_rect(), volume.shape if volume is not None else ()
         )
         self._update_measurement_visibility()
+
+    def _on_resampled(self) -> None:
+        """A resampled slice is ready: show the slice the viewport is on now (or ask for it)."""
+        if self.state.volume is not None:
+            self._refresh_image()
+            self.viewport().update()
+
+    @property
+    def shown_slice(self) -> int | None:
+        """The slice whose image is on screen (behind the slice asked for while a resampled slice is made)."""
+        return None if self._shown is None else self._shown[2]
+
+    @property
+    def resampling(self) -> bool:
+        return self.resampler.busy
 
     # ------------------------------------------------------------------------------------------ masks / brush
     def set_masks(self, masks: list[ShownMask]) -> None:
@@ -608,6 +642,8 @@ class SliceViewport(QGraphicsView):
             return
         u, v = self.scene_to_display(self.mapToScene(pos.toPoint()))
         ui, vi = round(u), round(v)
+        if isinstance(g, ResampledPlane) and not g.is_cached(self.state.slice_index):
+            return  # the slice is still being resampled in the worker: no value under the cursor yet
         if 0 <= ui < g.width and 0 <= vi < g.height:
             value = self.state.slice_image()[vi, ui]
             lps = self.state.display_to_lps(u, v)
