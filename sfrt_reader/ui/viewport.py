@@ -39,6 +39,7 @@ from sfrt_reader.ui.overlays import (
     EditMeasurement,
     MeasurementItem,
     scene_distance,
+    separate_labels,
     short_axis_through,
 )
 from sfrt_reader.ui.rendering import SliceRenderer
@@ -277,6 +278,7 @@ class SliceViewport(QGraphicsView):
                 and item.slice_index == self.state.slice_index
                 and (item.geometry is self.state.geometry or not self.state.is_resampled)
             )
+        separate_labels(self, self.measurements)
 
     def fit_scale(self) -> float:
         """Screen pixels per scene millimetre at zoom 1 (the whole slice fits with a small margin)."""
@@ -307,6 +309,7 @@ class SliceViewport(QGraphicsView):
         self.centerOn(centre)
         for item in self.measurements:
             item.prepareGeometryChange()
+        separate_labels(self, self.measurements)  # screen distances between the drawings changed
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
