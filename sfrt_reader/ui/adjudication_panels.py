@@ -57,6 +57,10 @@ CHOICE_STYLE = (
     "QPushButton { padding: 4px 14px; font-weight: bold; }"
     f"QPushButton:checked {{ background: {CHOSEN}; color: white; border-color: #5fd39a; }}"
 )
+PLANE_STYLE = (
+    "QPushButton { padding: 2px 10px; }"
+    "QPushButton:checked { background: #2d5a88; color: white; border-color: #6fa8dc; font-weight: bold; }"
+)
 AMBER_BOX = "background: #3d2f10; color: #ffe2a8; border: 1px solid #7a5a1c; border-radius: 4px; padding: 6px 8px;"
 DECIDED_BOX = "background: #173524; color: #c9f2d8; border: 1px solid #2f8f5b; border-radius: 4px; padding: 6px 8px;"
 
@@ -130,6 +134,7 @@ class ReadPane(QWidget):
             button = QPushButton(plane.value.capitalize())
             button.setObjectName(f"plane{plane.value.capitalize()}{letter}")
             button.setCheckable(True)
+            button.setStyleSheet(PLANE_STYLE)
             button.setToolTip(f"Show both timepoints of read {letter} in the {plane.value} plane")
             button.clicked.connect(lambda _checked=False, p=plane: self.set_plane(p))
             self.plane_group.addButton(button)

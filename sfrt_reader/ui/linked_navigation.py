@@ -10,8 +10,9 @@ What the reader does and sees:
   registering" cancels) and stored with the read, so the next opening reuses them.
 - A follow-up whose registration is missing, poor or rejected is linked by table position instead: it wears a
   "TABLE POSITION" badge whose tooltip says why, and the status bar shows the notice while linking uses it.
-- "Registration does not line up…" rejects the registration of the active follow-up with a reason (audited);
-  "Use this registration again" withdraws that rejection (audited too) and the follow-up links by anatomy again.
+- The toolbar's "Registration" menu: "Registration does not line up…" rejects the registration of the active
+  follow-up with a reason (audited); "Use this registration again" withdraws that rejection (audited too) and the
+  follow-up links by anatomy again.
 - Selecting a lesion while reading a follow-up centres every viewport on where it was last measured (carried
   through the registrations) and offers "Segment at propagated seed" for the one-click segmentation there.
 
@@ -31,8 +32,10 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QLabel,
     QLineEdit,
+    QMenu,
     QProgressBar,
     QPushButton,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -143,14 +146,24 @@ class LinkedNavigation(QObject):
         self.reject_action.setObjectName("rejectRegistration")
         self.reject_action.setToolTip("Reject the registration of the active follow-up: it is linked by table position")
         self.reject_action.triggered.connect(self.ask_reject)
-        w.toolbar.addAction(self.reject_action)
         self.reuse_action = QAction("Use this registration again", w)
         self.reuse_action.setObjectName("reuseRegistration")
         self.reuse_action.setToolTip(
             "Withdraw your rejection of the active follow-up's registration: it is linked by anatomy again"
         )
         self.reuse_action.triggered.connect(self.withdraw_current)
-        w.toolbar.addAction(self.reuse_action)
+        # one toolbar button with both judgements in its menu: the toolbar keeps room for the tools
+        self.registration_menu = QMenu("Registration", w)
+        self.registration_menu.setToolTipsVisible(True)
+        self.registration_menu.addAction(self.reject_action)
+        self.registration_menu.addAction(self.reuse_action)
+        self.registration_button = QToolButton()
+        self.registration_button.setObjectName("registrationButton")
+        self.registration_button.setText("Registration")
+        self.registration_button.setToolTip("Judge the registration of the active follow-up to the baseline")
+        self.registration_button.setMenu(self.registration_menu)
+        self.registration_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        w.toolbar.addWidget(self.registration_button)
         self.notice_label = QLabel()
         self.notice_label.setObjectName("linkNotice")
         self.notice_label.setStyleSheet(NOTICE_STYLE)
@@ -200,6 +213,7 @@ class LinkedNavigation(QObject):
         self.window.settings.setValue(SETTINGS_LINK_MODE, mode.value)
         self.reject_action.setEnabled(mode == LinkMode.ANATOMY)
         self.reuse_action.setEnabled(mode == LinkMode.ANATOMY)
+        self.registration_button.setEnabled(mode == LinkMode.ANATOMY)
         self._refresh_badges()
         if mode != LinkMode.ANATOMY:
             self._show_notices(())

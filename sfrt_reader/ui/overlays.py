@@ -439,12 +439,13 @@ class EditMeasurement(QUndoCommand):
         self.item.set_points(self.before)
 
 
-def separate_labels(view: QGraphicsView, items: Sequence[MeasurementItem]) -> None:
-    """Move the labels of the visible drawings down, in screen pixels, until none covers another.
+def separate_labels(view: QGraphicsView, items: Sequence[MeasurementItem], reserved: Sequence[QRectF] = ()) -> None:
+    """Move the labels of the visible drawings down, in screen pixels, until none covers another label or a
+    `reserved` screen rectangle (the orientation letters).
 
     Why: a lesion's long and short axis (a segmentation's two lines, a bidimensional's neighbour) end near the
     same point, so their labels, each beside its drawing, used to be written over each other."""
-    placed: list[QRectF] = []
+    placed: list[QRectF] = list(reserved)
     shown = [item for item in items if item.isVisible() and item._points]
     for item in shown:
         item._place_label()

@@ -278,7 +278,7 @@ class SliceViewport(QGraphicsView):
                 and item.slice_index == self.state.slice_index
                 and (item.geometry is self.state.geometry or not self.state.is_resampled)
             )
-        separate_labels(self, self.measurements)
+        self._separate_labels()
 
     def fit_scale(self) -> float:
         """Screen pixels per scene millimetre at zoom 1 (the whole slice fits with a small margin)."""
@@ -309,7 +309,7 @@ class SliceViewport(QGraphicsView):
         self.centerOn(centre)
         for item in self.measurements:
             item.prepareGeometryChange()
-        separate_labels(self, self.measurements)  # screen distances between the drawings changed
+        self._separate_labels()  # screen distances between the drawings changed
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -756,11 +756,13 @@ class SliceViewport(QGraphicsView):
                 line,
             )
 
-    def _draw_letters(self, painter: QPainter, width: int, height: int) -> None:
-        letters = orientation_labels(self.state)
-        painter.setFont(self._letter_font)
+    def _letter_places(self, width: int, height: int) -> list[tuple[str, float, float, QRectF]]:
+        """(letter, x, y of its baseline, its box on screen) of each orientation letter."""
+        if self.state.volume is None:
+            return []
         metrics = QFontMetricsF(self._letter_font)
-        for edge, text in letters.items():
+        out = []
+        for edge, text in orientation_labels(self.state).items():
             w = metrics.horizontalAdvance(text)
             if edge == "left":
                 x, y = 8.0, height / 2 + metrics.ascent() / 2
@@ -770,7 +772,18 @@ class SliceViewport(QGraphicsView):
                 x, y = (width - w) / 2, 8.0 + metrics.ascent()
             else:
                 x, y = (width - w) / 2, height - 8.0 - metrics.descent()
+            out.append((text, x, y, QRectF(x - 2, y - metrics.ascent() - 2, w + 4, metrics.height() + 4)))
+        return out
+
+    def _draw_letters(self, painter: QPainter, width: int, height: int) -> None:
+        painter.setFont(self._letter_font)
+        for text, x, y, _box in self._letter_places(width, height):
             self._text(painter, x, y, text, LETTER_COLOR)
+
+    def _separate_labels(self) -> None:
+        """Lay the drawings' labels out so that none covers another or an orientation letter."""
+        letters = [box for *_rest, box in self._letter_places(self.viewport().width(), self.viewport().height())]
+        separate_labels(self, self.measurements, letters)
 
     def _draw_scale_bar(self, painter: QPainter, width: int, height: int) -> None:
         """A vertical calibrated bar inside the right edge (below the orientation letter), labelled in mm."""

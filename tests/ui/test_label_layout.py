@@ -48,3 +48,29 @@ def test_crossing_axes_get_labels_that_do_not_overlap(show, qtbot) -> None:  # t
     viewport.state.set_zoom(3.0)
     rects = [_screen_rect(viewport, item) for item in items]
     assert not any(a.intersects(b) for n, a in enumerate(rects) for b in rects[n + 1 :])
+
+
+def test_a_label_at_the_edge_does_not_cover_the_orientation_letter(show, qtbot) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QPoint
+
+    volume = disc_ct()
+    viewport = show(SliceViewport(ViewportState(volume)), 600, 500)
+    viewport.state.set_zoom(2.5)
+    width, height = viewport.viewport().width(), viewport.viewport().height()
+    end = viewport.state.display_to_lps(
+        *viewport.scene_to_display(viewport.mapToScene(QPoint(width - 45, height // 2)))
+    )
+    item = viewport.draw_lps("length", [end - np.array([12.0, 0.0, 0.0]), end])
+    letters = [box for *_rest, box in viewport._letter_places(width, height)]
+    assert len(letters) == 4
+    rect = _screen_rect(viewport, item)
+    right = next(box for text, _x, _y, box in viewport._letter_places(width, height) if box.left() > width / 2)
+    # without moving, the label (10 px right of the line's end, centred on it) would lie on the right letter
+    unmoved = QRectF(
+        rect.left(),
+        viewport.mapFromScene(item.mapToScene(item.label.pos())).y() - rect.height() / 2,
+        rect.width(),
+        rect.height(),
+    )
+    assert unmoved.intersects(right)
+    assert not any(rect.intersects(box) for box in letters)

@@ -273,6 +273,8 @@ def test_poor_and_rejected_registrations_fall_back_to_table_position_with_a_noti
         assert events and events[-1]["reason"] == "the femur is 2 cm off at the knee"
 
         # "Use this registration again" withdraws the rejection: stored as computed, audited, linked by anatomy
+        menu = window.linking.registration_button.menu()
+        assert menu.actions() == [window.linking.reject_action, window.linking.reuse_action]
         window.linking.reuse_action.trigger()
         assert not _badge_shown(window, other)
         assert session.registrations(read_id, key)[(fixed, moving)].verdict == "ok"
