@@ -260,6 +260,14 @@ def test_strokes_drawn_while_one_is_painted_queue_in_order(qtbot, window) -> Non
     # no event loop ran since the releases: a mask computed on the GUI thread would already be shown
     assert window.masks.mask(key) is original and window.masks.busy
     assert len(window.masks.strokes) == 2 and len(viewport._pending_strokes) == 2
+    # signing now would sign a mask the reader has not seen: refused until the strokes are painted and measured
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    QTimer.singleShot(5000, lambda: (d := QApplication.activeModalWidget()) is not None and d.reject())
+    window.panel.sign_button.click()
+    assert window.errors and "still being painted" in window.errors[-1]
+    window.errors.clear()
     qtbot.waitUntil(lambda: not window.masks.busy, timeout=60_000)
 
     (p1, r1, e1), (p2, r2, e2) = emitted
