@@ -261,7 +261,10 @@ class LesionMasks(QObject):
             self.strokes.clear()
             w.show_error(f"the brush strokes still being painted were dropped: {key[0]} is no longer editable")
             return False
-        if self.mask(key) is not task.base:  # undo, redo or a new segmentation meanwhile: paint on the mask shown
+        current = self.mask(key)
+        # undo, redo or a new segmentation meanwhile: paint again on the mask shown (the saved result of the
+        # previous stroke parses to an equal mask, not the same object: that is no change)
+        if current is not task.base and (current is None or task.base is None or current != task.base):
             return False
         self.strokes.popleft()
         return True
