@@ -116,8 +116,8 @@ def setup() -> None:
     ensure_venv()
 
 
-def _run(argv: list[str], env: dict[str, str] | None = None) -> int:
-    return subprocess.run(argv, cwd=ROOT, env=env, check=False).returncode
+def _run(argv: list[str], env: dict[str, str] | None = None, cwd: Path | None = ROOT) -> int:
+    return subprocess.run(argv, cwd=cwd, env=env, check=False).returncode
 
 
 def main(argv: list[str]) -> int:
@@ -134,7 +134,8 @@ def main(argv: list[str]) -> int:
     if command == "setup":
         return 0
     if command == "demo":
-        return _run([str(bin_dir / "sfrt-reader"), "demo", *rest])
+        # in the caller's folder: a relative --screenshot or --data path means what the caller typed
+        return _run([str(bin_dir / "sfrt-reader"), "demo", *rest], cwd=None)
     if command == "lint":
         code = _run([str(bin_dir / "ruff"), "check", "."])
         code |= _run([str(bin_dir / "ruff"), "format", "--check", "."])

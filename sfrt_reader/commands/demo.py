@@ -178,6 +178,8 @@ def run(args: argparse.Namespace) -> int:
         raise DemoSetupError(f"{folder} is a file: give --data a folder")
     if not args.no_gui:
         check_screen()
+        if args.screenshot is not None and not args.screenshot.parent.is_dir():
+            raise DemoSetupError(f"{args.screenshot.parent}: folder does not exist; cannot save the screenshot there")
     setup = prepare_demo(folder, args.paradigm, args.size)
     mode = "blinded central review" if args.paradigm == "central" else "local (unblinded) reading"
     print(f"demo read database: {setup.database} ({mode}){' - created' if setup.created else ''}")

@@ -173,16 +173,39 @@ class ResampledPlane:
         if cached is not None:
             self._cache.move_to_end(s)
             return cached
+        image = self.resample(s)
+        self.remember(s, image)
+        return image
+
+    def resample(self, slice_index: int) -> np.ndarray:
+        """Slice `slice_index` computed afresh, read-only, without reading or filling the cache.
+
+        Why separate from `extract`: it reads only the volume and the plane's fixed geometry, so a worker thread
+        may run it while the GUI thread shows other slices (the workstation scrolls an oblique plane that way);
+        the GUI thread then hands the result to `remember`."""
+        s = int(slice_index)
+        if not 0 <= s < self.slice_count:
+            raise ValueError(f"slice {s} is outside 0..{self.slice_count - 1}")
         corner = self.origin + s * self.spacing_s * self.normal_vector
         ijk = self.volume.grid_lps_to_index(
             corner, [(self.right_vector * self.spacing_u, self.width), (self.down_vector * self.spacing_v, self.height)]
         )
         image = sample_volume(self.volume, ijk, self._fill)
         image.flags.writeable = False
-        self._cache[s] = image
+        return image
+
+    def is_cached(self, slice_index: int) -> bool:
+        """Whether `extract(None, slice_index)` returns at once (the slice was resampled recently)."""
+        return int(slice_index) in self._cache
+
+    def remember(self, slice_index: int, image: np.ndarray) -> None:
+        """Keep a slice made by `resample` for `extract` (the last few are kept)."""
+        if image.shape != (self.height, self.width):
+            raise ValueError(f"a slice of this plane is {self.height} x {self.width}, got {image.shape}")
+        self._cache[int(slice_index)] = image
+        self._cache.move_to_end(int(slice_index))
         while len(self._cache) > _CACHE_SLICES:
             self._cache.popitem(last=False)
-        return image
 
     def sample(self, u: ArrayLike, v: ArrayLike, s: ArrayLike) -> np.ndarray:
         """Trilinear values at display points (broadcast), in the volume's dtype (rounded for integer data)."""

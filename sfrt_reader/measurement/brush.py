@@ -98,6 +98,62 @@ def brush_stroke(
     )
 
 
+def painted_segmentation(
+    volume: Volume,
+    segmentation: LesionSegmentation | None,
+    points: Sequence[Sequence[float]],
+    radius_mm: float,
+    mode: BrushMode,
+) -> LesionSegmentation:
+    """The same new mask as `brush_stroke` (same voxels, box, seed and method), computed inside the union of the
+    lesion's box and the stroke's reach instead of on the whole series grid.
+
+    Why a second path: `brush_stroke` unpacks the mask onto the full grid (40 M voxels on a 512 x 512 x 150 CT) and
+    searches that grid for the new bounding box, about a second per stroke on a large sarcoma; the box holds all
+    that can change. A lesion without a mask (segmentation None) gets the stroke as its mask ("brush"), so a
+    reader can outline by hand a lesion the one-click segmentation does not find; erasing from none is refused.
+    """
+    if mode not in ("add", "erase"):
+        raise MeasurementError(f"brush mode must be 'add' or 'erase', got {mode!r}")
+    if segmentation is not None and (
+        segmentation.volume_shape != volume.shape
+        or (segmentation.series_uid and segmentation.series_uid != volume.series_instance_uid)
+    ):
+        raise MeasurementError("the brush was applied to a different series than the lesion mask was made on")
+    if segmentation is None and mode == "erase":
+        raise MeasurementError("this lesion has no mask to erase from: segment it or paint it first")
+    k, (rows, cols), painted = stroke_mask(volume, points, radius_mm)
+    lo = [k, rows.start, cols.start]
+    hi = [k + 1, rows.stop, cols.stop]
+    if segmentation is not None:
+        lo = [min(a, b.start) for a, b in zip(lo, segmentation.box, strict=True)]
+        hi = [max(a, b.stop) for a, b in zip(hi, segmentation.box, strict=True)]
+    region = np.zeros([b - a for a, b in zip(lo, hi, strict=True)], dtype=bool)
+    if segmentation is not None:
+        region[tuple(slice(b.start - a, b.stop - a) for a, b in zip(lo, segmentation.box, strict=True))] = (
+            segmentation.mask
+        )
+    target = (k - lo[0], slice(rows.start - lo[1], rows.stop - lo[1]), slice(cols.start - lo[2], cols.stop - lo[2]))
+    plane = region[target]
+    region[target] = (plane | painted) if mode == "add" else (plane & ~painted)
+    if not region.any():
+        raise MeasurementError(
+            "the eraser removed the whole lesion: undo, or record the lesion as disappeared or too small to measure"
+        )
+    crop = []
+    for axis in range(3):
+        present = np.flatnonzero(region.any(axis=tuple(a for a in range(3) if a != axis)))
+        crop.append(slice(int(present[0]), int(present[-1]) + 1))
+    return LesionSegmentation(
+        series_uid=volume.series_instance_uid,
+        volume_shape=volume.shape,
+        offset=(lo[0] + crop[0].start, lo[1] + crop[1].start, lo[2] + crop[2].start),
+        mask=region[tuple(crop)],
+        seed=None if segmentation is None else segmentation.seed,
+        method="brush" if segmentation is None else edited_method(segmentation.method),
+    )
+
+
 def apply_brush_stroke(
     volume: Volume,
     lesion: LesionSegmentation | SegmentationResult,

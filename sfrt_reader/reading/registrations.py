@@ -7,7 +7,8 @@ same subject many times. Each row is keyed by the read, the two series and a dig
 Why per read: a rejection ("does not line up") is the reader's judgement and, like everything else in a blinded
 central read, must not reach the other reader.
 
-Every store and every rejection is one transaction with its audit event.
+Every store, every rejection and every withdrawal of a rejection is one transaction with its audit event (who and
+when are the event's actor and time; the rejection's reason stays in the trail after a withdrawal).
 """
 
 from __future__ import annotations
@@ -150,6 +151,43 @@ def reject_registration(
         row.rejected_at = utcnow()
         s.flush()
         audit.append(s, session.username, "reject", "registration", row.id, before, _summary(row), reason=text)
+        return _as_registration(row)
+
+    return session.db.write(work)
+
+
+def withdraw_rejection(session: ReaderSession, read_id: int, fixed_uid: str, moving_uid: str, key: str) -> Registration:
+    """The reader takes back a rejection ("use this registration again"): the stored registration is used for
+    linking as computed (its own verdict again). Audited as `withdraw_rejection`, with the rejection's reason.
+
+    Why allowed: a rejection may be a slip (the wrong follow-up was active) or a judgement revised after a closer
+    look; without a way back, the pair would stay linked by table position for the rest of the read, since a new
+    run with the same options is refused."""
+
+    def work(s: Session) -> Registration:
+        read = session._read_for_change(s, read_id)
+        row = _row(s, read.id, fixed_uid, moving_uid, key)
+        if row is None:
+            raise NotFoundError("no stored registration of this follow-up: there is no rejection to withdraw")
+        if not row.rejected:
+            raise WorkflowError("this registration is not rejected: it is already used for linking")
+        before = _summary(row)
+        was = row.rejected_reason or "no reason recorded"
+        row.rejected = False
+        row.rejected_reason = None
+        row.rejected_by = None
+        row.rejected_at = None
+        s.flush()
+        audit.append(
+            s,
+            session.username,
+            "withdraw_rejection",
+            "registration",
+            row.id,
+            before,
+            _summary(row),
+            reason=f"rejection withdrawn (it said: {was})",
+        )
         return _as_registration(row)
 
     return session.db.write(work)

@@ -1167,3 +1167,11 @@ class ReaderSession:
         from sfrt_reader.reading.registrations import reject_registration
 
         return reject_registration(self, read_id, fixed_uid, moving_uid, options_key, reason)
+
+    def withdraw_registration_rejection(
+        self, read_id: int, fixed_uid: str, moving_uid: str, options_key: str
+    ) -> Registration:
+        """The reader takes a rejection back: the registration is used for linking by anatomy again."""
+        from sfrt_reader.reading.registrations import withdraw_rejection
+
+        return withdraw_rejection(self, read_id, fixed_uid, moving_uid, options_key)

@@ -43,8 +43,10 @@ from sfrt_reader.ui.adjudication_compare import CRITERIA, CompareRow
 from sfrt_reader.ui.grid import Timepoint, ViewerGrid
 from sfrt_reader.ui.overlays import MeasurementItem
 from sfrt_reader.ui.reading_panels import LesionTable, PasswordSignatureDialog, ResponsePanel
+from sfrt_reader.ui.state.anatomy_link import centre_on
 from sfrt_reader.ui.state.annotations import TimepointInfo
 from sfrt_reader.ui.state.hanging import Layout
+from sfrt_reader.ui.state.planes import ORTHOGONAL_PLANES, Plane
 from sfrt_reader.ui.state.tools import Tool
 
 FOCUS_ZOOM = 2.0
@@ -54,6 +56,10 @@ CHOSEN = "#2f8f5b"
 CHOICE_STYLE = (
     "QPushButton { padding: 4px 14px; font-weight: bold; }"
     f"QPushButton:checked {{ background: {CHOSEN}; color: white; border-color: #5fd39a; }}"
+)
+PLANE_STYLE = (
+    "QPushButton { padding: 2px 10px; }"
+    "QPushButton:checked { background: #2d5a88; color: white; border-color: #6fa8dc; font-weight: bold; }"
 )
 AMBER_BOX = "background: #3d2f10; color: #ffe2a8; border: 1px solid #7a5a1c; border-radius: 4px; padding: 6px 8px;"
 DECIDED_BOX = "background: #173524; color: #c9f2d8; border: 1px solid #2f8f5b; border-radius: 4px; padding: 6px 8px;"
@@ -87,9 +93,16 @@ def draw_saved_object(viewport: Any, obj: dict[str, Any]) -> list[MeasurementIte
 
 
 class ReadPane(QWidget):
-    """One central read, blinded: its letter, the timepoints with its drawings, its lesion table and responses."""
+    """One central read, blinded: its letter, the timepoints with its drawings, its lesion table and responses.
+
+    A reader may have measured in a coronal, sagittal or oblique plane (the stored `view` of a drawing), and a
+    drawing is only visible in its own plane: the plane buttons switch both viewports of the pane (keeping the
+    anatomy at the centre of each, or going to the reader's drawing in that plane), and choosing a cell of the
+    lesion table (`measurement_chosen`: lesion code, timepoint label) asks the desk to show that measurement in
+    the plane and on the slice the reader drew it (`show_measurement`)."""
 
     message = Signal(str)
+    measurement_chosen = Signal(str, str)  # lesion code, timepoint label
 
     def __init__(self, letter: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -102,18 +115,41 @@ class ReadPane(QWidget):
         self.title = QLabel()
         self.title.setObjectName(f"readTitle{letter}")
         self._set_title(chosen=None)
-        layout.addWidget(self.title)
+        header = QHBoxLayout()
+        header.addWidget(self.title, 1)
+        layout.addLayout(header)
         self.grid = ViewerGrid()
         self.grid.setObjectName(f"readGrid{letter}")
         self.grid.set_layout(Layout.ONE_BY_TWO)
         self.grid.set_tool(Tool.PAN)
         self.grid.set_linked(False)
         self.grid.message.connect(self.message)
+        planes = QHBoxLayout()
+        planes.setSpacing(2)
+        planes.addWidget(QLabel("Plane"))
+        self.plane_buttons: dict[Plane, QPushButton] = {}
+        self.plane_group = QButtonGroup(self)
+        self.plane_group.setExclusive(False)  # an oblique drawing shown: no orthogonal button is checked
+        for plane in ORTHOGONAL_PLANES:
+            button = QPushButton(plane.value.capitalize())
+            button.setObjectName(f"plane{plane.value.capitalize()}{letter}")
+            button.setCheckable(True)
+            button.setStyleSheet(PLANE_STYLE)
+            button.setToolTip(f"Show both timepoints of read {letter} in the {plane.value} plane")
+            button.clicked.connect(lambda _checked=False, p=plane: self.set_plane(p))
+            self.plane_group.addButton(button)
+            self.plane_buttons[plane] = button
+            planes.addWidget(button)
+        planes.addStretch(1)
+        self._check_plane(Plane.AXIAL)
         self.tabs = QTabWidget()
         self.responses = ResponsePanel()
         self.lesion_table = LesionTable()
         self.tabs.addTab(self.responses, "Responses and reasons")
         self.tabs.addTab(self.lesion_table, "Lesion table")
+        header.addLayout(planes)
+        self.lesion_table.currentCellChanged.connect(self._on_current_cell)
+        self.lesion_table.cellClicked.connect(self._on_cell)
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.grid)
         split.addWidget(self.tabs)
@@ -168,6 +204,8 @@ class ReadPane(QWidget):
                 continue
             self._draw(viewport, viewport.info.timepoint_label)
         self.grid.undo_stack.clear()  # nothing the adjudicator can undo: the drawings are the read's, not his
+        shown = next((vp.state.plane for vp in self.grid.viewports if vp.info.timepoint_label == current), None)
+        self._check_plane(shown if shown in ORTHOGONAL_PLANES else None)
 
     def focus_timepoint(self, label: str) -> None:
         """Unfold the reasons of the timepoint under review and of the best overall response; fold the others."""
@@ -210,6 +248,60 @@ class ReadPane(QWidget):
         shown = [item for item in items if item.plane == viewport.state.plane]  # the plane the viewport ended on
         if shown:
             self._centre_on(viewport, shown[0])
+
+    # ------------------------------------------------------------------------------------------- planes
+    def _check_plane(self, plane: Plane | None) -> None:
+        for p, button in self.plane_buttons.items():
+            button.setChecked(p == plane)
+
+    def set_plane(self, plane: Plane) -> None:
+        """Both viewports in `plane`: on the reader's first drawing in that plane, else through the anatomy that
+        was at the centre of the viewport."""
+        self._check_plane(plane)
+        for viewport in self.grid.viewports:
+            state = viewport.state
+            if state.volume is None:
+                continue
+            drawn = [item for item in viewport.measurements if item.plane == plane]
+            if state.plane == plane and not drawn:
+                continue
+            centre = viewport.mapToScene(viewport.viewport().rect().center())
+            lps = state.display_to_lps(*viewport.scene_to_display(centre))
+            viewport.show_view({"plane": plane.value})
+            if drawn:
+                self._centre_on(viewport, drawn[0])
+            else:
+                centre_on(state, lps)
+        self.message.emit(f"Reader {self.letter}: {plane.value} plane")
+
+    def _on_current_cell(self, row: int, column: int, *_previous: int) -> None:
+        if self.lesion_table.hasFocus():  # the adjudicator moved with the keys (not the table being filled)
+            self._on_cell(row, column)
+
+    def _on_cell(self, row: int, column: int) -> None:
+        read = self.read
+        if read is None or not 0 <= row < len(read.lesions) or not 0 <= column < len(read.timepoints):
+            return  # the sum row, or nothing
+        self.measurement_chosen.emit(read.lesions[row].code, read.timepoints[column].label)
+
+    def show_measurement(self, code: str, label: str) -> bool:
+        """Show this read's drawing of lesion `code` at `label` in its plane, on its slice, zoomed on it (the
+        viewport of `label` must be hung). False, with the reason as a message, when there is no drawing."""
+        viewport = next((vp for vp in self.grid.viewports if vp.info.timepoint_label == label), None)
+        if viewport is None or viewport.state.volume is None:
+            self.message.emit(f"Reader {self.letter}: {label} is not loaded yet")
+            return False
+        drawn = [item for item in viewport.measurements if item.lesion_id == code]
+        if not drawn:
+            self.message.emit(f"Reader {self.letter} has no drawing of {code} at {label}")
+            return False
+        item = drawn[0]
+        viewport.show_view(viewport.view_of(item))
+        self._centre_on(viewport, item)
+        self.grid._set_active(viewport)
+        self._check_plane(item.plane if item.plane in ORTHOGONAL_PLANES else None)
+        self.message.emit(f"Reader {self.letter}: {code} at {label}, drawn in the {item.plane.value} plane")
+        return True
 
     @staticmethod
     def _centre_on(viewport: Any, item: MeasurementItem) -> None:

@@ -5,6 +5,8 @@ panes with each reader's own drawings; the comparison table puts the responses o
 other with the disagreements in amber and the ones that called the adjudicator (recorded by the reading layer when
 the second read was completed) in bold. The adjudicator chooses a read, writes the rationale and signs with the
 password; `ReaderSession.adjudicate` records the decision and its audit event, and the desk becomes read-only.
+Each read's pane switches between axial, coronal and sagittal, and choosing a cell of its lesion table shows that
+drawing in the plane (and on the slice) the reader drew it, moving the desk to that timepoint if needed.
 
 Blinded by construction: everything comes from the adjudicator's session views, which name readers "A" and "B" and
 count time in days from baseline.
@@ -139,6 +141,7 @@ class AdjudicationWindow(QMainWindow):
         for pane, read in ((self.pane_a, self.read_a), (self.pane_b, self.read_b)):
             pane.show_read(read)
             pane.message.connect(self.show_status)
+            pane.measurement_chosen.connect(lambda code, label, pane=pane: self.show_measurement(pane, code, label))
         self.comparison.show_rows(self.rows)
         self.comparison.select_timepoint(self.current_label)
         self.comparison.timepoint_chosen.connect(self.show_timepoint)
@@ -205,6 +208,17 @@ class AdjudicationWindow(QMainWindow):
         self.comparison.select_timepoint(label)
         self._rehang()
         self.show_status(f"Showing baseline and {label} of both reads")
+
+    def show_measurement(self, pane: ReadPane, code: str, label: str) -> bool:
+        """A cell of a read's lesion table was chosen: show that read's drawing of the lesion at that timepoint in
+        the plane it was drawn in (the desk moves to the timepoint first when it is not on screen)."""
+        hung = {vp.info.timepoint_label for vp in pane.grid.viewports if vp.state.volume is not None}
+        if label not in hung:
+            if label not in self.volume_of:
+                self.show_status(f"{label} is not loaded yet")
+                return False
+            self.show_timepoint(label)
+        return pane.show_measurement(code, label)
 
     # ------------------------------------------------------------------------------------------ decision
     def _show_outcome(self) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QWidget
 
 from sfrt_reader.errors import SfrtError
 from sfrt_reader.ui.theme import apply_theme
@@ -159,6 +159,14 @@ def run_reading_workstation(
         dialog = LoginDialog(service, login_hint)
         if username:
             dialog.select_user(username)
+        if screenshot is not None:
+            # no password given: the picture is of the log-in, the first thing a reader sees (a modal dialog
+            # would wait for a reader who is not there, for ever when offscreen)
+            dialog.show()
+            app.processEvents()
+            save_screenshot(dialog, screenshot)
+            dialog.close()
+            return 0
         if dialog.exec() != LoginDialog.DialogCode.Accepted or dialog.session is None:
             return 0
         session = dialog.session
@@ -167,7 +175,21 @@ def run_reading_workstation(
     window.show()
     if screenshot is not None:
         app.processEvents()
-        code = 0 if window.grab().save(str(screenshot)) else 2
-        window.close()
-        return code
+        try:
+            save_screenshot(window, screenshot)
+        finally:
+            window.close()
+        return 0
     return int(app.exec())
+
+
+class ScreenshotError(SfrtError):
+    """The screenshot could not be written where the reader asked."""
+
+
+def save_screenshot(widget: QWidget, path: Path) -> None:
+    """Save a picture of `widget` as PNG at `path`; ScreenshotError, saying why, when it cannot be written."""
+    if not path.parent.is_dir():
+        raise ScreenshotError(f"{path.parent}: folder does not exist; cannot save the screenshot there")
+    if not widget.grab().save(str(path)):
+        raise ScreenshotError(f"could not write the screenshot {path}: check the folder's permissions and free space")

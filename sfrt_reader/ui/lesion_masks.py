@@ -1,17 +1,23 @@
 """The lesion masks of a read on screen, and the brush that corrects them (one undoable command per stroke).
 
 Where a mask lives: an accepted segmentation is stored by the reading layer as the lesion's
-`segmentation_result` object (its mask inside, packed bits) in `ReadingWindow.segmentations`. A brush stroke makes
-a new mask at once (`measurement.brush.apply_stroke`, milliseconds) and shows it; its metrics (volume, mean,
-longest axial diameter, short axis: convex hulls over the slices, up to a few hundred ms on a large sarcoma) are
-computed in a worker thread, and when they arrive the new `segmentation_result` replaces the old one and is saved
-through the reading layer exactly like an accepted segmentation, so the lesion table, the form and the exports
-carry the edited values. Undo and redo swap the stored result back and forth (no recomputation) and save again.
+`segmentation_result` object (its mask inside, packed bits) in `ReadingWindow.segmentations`. A brush stroke never
+computes on the GUI thread: the stroke joins a queue, shown at once as a translucent sweep, and a worker paints it
+into the mask inside the lesion's box (`measurement.brush.painted_segmentation`, the same mask as `brush_stroke`).
+Strokes are painted one after the other in the order drawn, each on the mask the previous one left, so a quick
+series of strokes loses none and none races another. When a new mask arrives it becomes one undo step and is
+shown; its metrics (volume, mean, longest axial diameter, short axis: convex hulls over the slices, up to a few
+hundred ms on a large sarcoma) are measured in a second worker, and when they arrive the new `segmentation_result`
+replaces the old one and is saved through the reading layer exactly like an accepted segmentation, so the lesion
+table, the form and the exports carry the edited values. Undo and redo swap the stored result back and forth (no
+recomputation) and save again.
 """
 
 from __future__ import annotations
 
 import threading
+from collections import deque
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -32,20 +38,51 @@ Key = tuple[str, str]  # (timepoint label, lesion code)
 def painted_mask(
     volume: Volume, mask: LesionSegmentation | None, path: np.ndarray, radius_mm: float, erase: bool
 ) -> LesionSegmentation:
-    """The mask after one stroke (`measurement.brush`); a lesion without a mask yet gets the stroke as its mask,
-    so a reader can outline by hand a lesion the one-click segmentation does not find."""
-    from sfrt_reader.measurement.brush import brush_stroke, stroke_mask
-    from sfrt_reader.measurement.errors import MeasurementError
-    from sfrt_reader.measurement.lesion_mask import LesionSegmentation
+    """The mask after one stroke (`measurement.brush.painted_segmentation`, inside the lesion's box); a lesion
+    without a mask yet gets the stroke as its mask, so a reader can outline by hand a lesion the one-click
+    segmentation does not find."""
+    from sfrt_reader.measurement.brush import painted_segmentation
 
-    if mask is not None:
-        return brush_stroke(volume, mask, path, radius_mm, "erase" if erase else "add")
-    if erase:
-        raise MeasurementError("this lesion has no mask to erase from: segment it or paint it first")
-    k, (rows, cols), painted = stroke_mask(volume, path, radius_mm)
-    full = np.zeros(volume.shape, dtype=bool)
-    full[k, rows, cols] = painted
-    return LesionSegmentation.from_full_mask(volume, full, method="brush")
+    return painted_segmentation(volume, mask, path, radius_mm, "erase" if erase else "add")
+
+
+@dataclass(frozen=True, eq=False)
+class Stroke:
+    """One finished brush stroke waiting for its mask: on which lesion, where (LPS mm), how wide, add or erase."""
+
+    key: Key
+    volume: Volume
+    path: np.ndarray
+    radius_mm: float
+    erase: bool
+
+
+class StrokeSignals(QObject):
+    done = Signal(object, object)  # task, LesionSegmentation
+    failed = Signal(object, str)
+
+
+class StrokeTask(QRunnable):
+    """The new mask of one stroke, off the GUI thread, painted on `base` (the mask shown when it started)."""
+
+    def __init__(self, stroke: Stroke, base: LesionSegmentation | None) -> None:
+        super().__init__()
+        self.setAutoDelete(False)
+        self.stroke, self.base = stroke, base
+        self.signals = StrokeSignals()
+
+    def run(self) -> None:
+        s = self.stroke
+        try:
+            mask = painted_mask(s.volume, self.base, s.path, s.radius_mm, s.erase)
+        except SfrtError as error:
+            self.signals.failed.emit(self, str(error))
+        except Exception as error:  # a bug below: the type, not the text
+            self.signals.failed.emit(
+                self, f"the brush stroke could not be painted (internal error {type(error).__name__})"
+            )
+        else:
+            self.signals.done.emit(self, mask)
 
 
 class MeasureSignals(QObject):
@@ -114,6 +151,9 @@ class LesionMasks(QObject):
         self.fill = False
         self.edited: dict[Key, LesionSegmentation | None] = {}  # the mask shown when it differs from the stored one
         self.tasks: list[MeasureMaskTask] = []
+        self.strokes: deque[Stroke] = deque()  # finished strokes in the order drawn, the one being painted first
+        self.painting: StrokeTask | None = None
+        self._ended: deque[StrokeTask] = deque(maxlen=8)
         self._parsed: dict[int, tuple[dict[str, Any], LesionSegmentation]] = {}
 
     # ----------------------------------------------------------------------------------------- the masks
@@ -165,28 +205,89 @@ class LesionMasks(QObject):
 
     # ------------------------------------------------------------------------------------------- brush
     def on_stroke(self, viewport: Any, slice_index: int, path: np.ndarray, radius_mm: float, erase: bool) -> None:
-        """A stroke finished on a viewport: edit the active lesion's mask on the timepoint read (one undo step).
+        """A stroke finished on a viewport: queue it for the active lesion on the timepoint read (one undo step).
 
-        The new mask is made here at once (a few to a hundred ms), so the outline follows the stroke and the next
-        stroke paints on it; its metrics are measured in a worker (`show_state`)."""
+        Nothing is computed here: the stroke is shown as painted, and a worker makes its mask (`_paint_next`)."""
+        key = self._refused(viewport)
+        if key is None:
+            return
+        self.strokes.append(Stroke(key, viewport.state.volume, np.asarray(path, dtype=np.float64), radius_mm, erase))
+        self._show_pending()
+        self._paint_next()
+
+    def _refused(self, viewport: Any) -> Key | None:
+        """The (timepoint, lesion) a stroke on this viewport edits, or None (and the reason shown) if refused."""
         w = self.window
         if viewport is not w.reading_viewport() or w.locked:
             w.show_error(f"paint on {w.reading_label}, the timepoint being read (and not signed)")
-            return
+            return None
         if not w.active_lesion:
             w.show_error("select or add a lesion first, then paint it")
-            return
+            return None
         key = (w.reading_label, w.active_lesion)
         if w.proposal is not None and (w.proposal[0], w.proposal[1]) == key:
             w.show_error(f"accept or discard the proposed segmentation of {key[1]} before correcting it")
+            return None
+        return key
+
+    def _show_pending(self) -> None:
+        """Draw the queued strokes (translucent, like the stroke in progress) on the viewports of their volumes."""
+        for viewport in self.window.grid.viewports:
+            volume = viewport.state.volume
+            viewport.set_pending_strokes(
+                [(s.path, s.radius_mm, s.erase) for s in self.strokes if volume is not None and s.volume is volume]
+            )
+
+    def _paint_next(self) -> None:
+        """Start the oldest queued stroke on the mask shown now, unless a stroke is being painted."""
+        if self.painting is not None or not self.strokes:
             return
-        before_mask = self.mask(key)
-        try:
-            after = painted_mask(viewport.state.volume, before_mask, path, radius_mm, erase)
-        except SfrtError as error:
-            w.show_error(str(error))
-            return
-        w.undo_stack.push(BrushEdit(self, key, before_mask, w.segmentations.get(key), after, erase))
+        stroke = self.strokes[0]
+        task = StrokeTask(stroke, self.mask(stroke.key))
+        task.signals.done.connect(self._on_painted)
+        task.signals.failed.connect(self._on_paint_failed)
+        self.painting = task
+        self.window.pool.start(task)
+
+    def _take(self, task: StrokeTask) -> bool:
+        """The painting task ended: True when its stroke still applies as painted (same mask, still editable)."""
+        self.painting = None
+        self._ended.append(task)  # its thread may still be returning from run(): keep the object alive a while
+        if not self.strokes or self.strokes[0] is not task.stroke:
+            return False  # the queue was dropped (the window moved on) while it ran
+        w = self.window
+        key = task.stroke.key
+        if key[0] != w.reading_label or w.locked:
+            self.strokes.clear()
+            w.show_error(f"the brush strokes still being painted were dropped: {key[0]} is no longer editable")
+            return False
+        current = self.mask(key)
+        # undo, redo or a new segmentation meanwhile: paint again on the mask shown (the saved result of the
+        # previous stroke parses to an equal mask, not the same object: that is no change)
+        if current is not task.base and (current is None or task.base is None or current != task.base):
+            return False
+        self.strokes.popleft()
+        return True
+
+    def _on_painted(self, task: StrokeTask, mask: LesionSegmentation) -> None:
+        if self._take(task):
+            s = task.stroke
+            self.window.undo_stack.push(
+                BrushEdit(self, s.key, task.base, self.window.segmentations.get(s.key), mask, s.erase)
+            )
+        self._show_pending()
+        self._paint_next()
+
+    def _on_paint_failed(self, task: StrokeTask, message: str) -> None:
+        if self._take(task):
+            self.window.show_error(message)
+        self._show_pending()
+        self._paint_next()
+
+    def drop_strokes(self) -> None:
+        """Forget the strokes not yet painted (the timepoint read changed, or the window closes)."""
+        self.strokes.clear()
+        self._show_pending()
 
     def show_state(
         self, key: Key, mask: LesionSegmentation | None, result: dict[str, Any] | None, command: BrushEdit | None
@@ -262,4 +363,5 @@ class LesionMasks(QObject):
 
     @property
     def busy(self) -> bool:
-        return bool(self.tasks)
+        """Strokes are waiting or being painted, or an edited mask is being measured."""
+        return bool(self.tasks) or bool(self.strokes) or self.painting is not None

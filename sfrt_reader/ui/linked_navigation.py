@@ -10,7 +10,9 @@ What the reader does and sees:
   registering" cancels) and stored with the read, so the next opening reuses them.
 - A follow-up whose registration is missing, poor or rejected is linked by table position instead: it wears a
   "TABLE POSITION" badge whose tooltip says why, and the status bar shows the notice while linking uses it.
-- "Registration does not line up…" rejects the registration of the active follow-up with a reason (audited).
+- The toolbar's "Registration" menu: "Registration does not line up…" rejects the registration of the active
+  follow-up with a reason (audited); "Use this registration again" withdraws that rejection (audited too) and the
+  follow-up links by anatomy again.
 - Selecting a lesion while reading a follow-up centres every viewport on where it was last measured (carried
   through the registrations) and offers "Segment at propagated seed" for the one-click segmentation there.
 
@@ -30,8 +32,10 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QLabel,
     QLineEdit,
+    QMenu,
     QProgressBar,
     QPushButton,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -142,7 +146,24 @@ class LinkedNavigation(QObject):
         self.reject_action.setObjectName("rejectRegistration")
         self.reject_action.setToolTip("Reject the registration of the active follow-up: it is linked by table position")
         self.reject_action.triggered.connect(self.ask_reject)
-        w.toolbar.addAction(self.reject_action)
+        self.reuse_action = QAction("Use this registration again", w)
+        self.reuse_action.setObjectName("reuseRegistration")
+        self.reuse_action.setToolTip(
+            "Withdraw your rejection of the active follow-up's registration: it is linked by anatomy again"
+        )
+        self.reuse_action.triggered.connect(self.withdraw_current)
+        # one toolbar button with both judgements in its menu: the toolbar keeps room for the tools
+        self.registration_menu = QMenu("Registration", w)
+        self.registration_menu.setToolTipsVisible(True)
+        self.registration_menu.addAction(self.reject_action)
+        self.registration_menu.addAction(self.reuse_action)
+        self.registration_button = QToolButton()
+        self.registration_button.setObjectName("registrationButton")
+        self.registration_button.setText("Registration")
+        self.registration_button.setToolTip("Judge the registration of the active follow-up to the baseline")
+        self.registration_button.setMenu(self.registration_menu)
+        self.registration_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        w.toolbar.addWidget(self.registration_button)
         self.notice_label = QLabel()
         self.notice_label.setObjectName("linkNotice")
         self.notice_label.setStyleSheet(NOTICE_STYLE)
@@ -191,6 +212,8 @@ class LinkedNavigation(QObject):
         self.window.grid.link.set_enabled(mode == LinkMode.TABLE)
         self.window.settings.setValue(SETTINGS_LINK_MODE, mode.value)
         self.reject_action.setEnabled(mode == LinkMode.ANATOMY)
+        self.reuse_action.setEnabled(mode == LinkMode.ANATOMY)
+        self.registration_button.setEnabled(mode == LinkMode.ANATOMY)
         self._refresh_badges()
         if mode != LinkMode.ANATOMY:
             self._show_notices(())
@@ -460,6 +483,35 @@ class LinkedNavigation(QObject):
         self.link.set_registration(label, rejected)
         self._refresh_badges()
         w.show_status(f"Registration of {label} rejected: {label} is linked by table position")
+        if self.mode == LinkMode.ANATOMY:
+            self._sync_from_active()
+        return True
+
+    def withdraw_current(self) -> None:
+        label = self.current_follow_up()
+        if label is None:
+            self.window.show_error("select a follow-up viewport first: the baseline is the reference of the others")
+            return
+        self.withdraw(label)
+
+    def withdraw(self, label: str) -> bool:
+        """Withdraw the reader's rejection of `label`'s registration; linking uses the registration again."""
+        w = self.window
+        baseline, follow_up = w.volume_of.get(self.link.baseline), w.volume_of.get(label)
+        if baseline is None or follow_up is None:
+            w.show_error(f"{label} is not loaded")
+            return False
+        try:
+            used = w.session.withdraw_registration_rejection(
+                w.read_id, baseline.series_instance_uid, follow_up.series_instance_uid, self.options_key
+            )
+        except SfrtError as error:
+            w.show_error(f"{label}: {error}")
+            return False
+        self.link.set_registration(label, used)
+        self._refresh_badges()
+        how = "linked by anatomy again" if used.ok else f"still linked by table position: {used.reason}"
+        w.show_status(f"Rejection of the registration of {label} withdrawn: {label} is {how}")
         if self.mode == LinkMode.ANATOMY:
             self._sync_from_active()
         return True

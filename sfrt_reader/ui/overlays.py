@@ -25,7 +25,7 @@ from PySide6.QtGui import (
     QTransform,
     QUndoCommand,
 )
-from PySide6.QtWidgets import QGraphicsItem, QGraphicsObject, QStyleOptionGraphicsItem, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsObject, QGraphicsView, QStyleOptionGraphicsItem, QWidget
 
 from sfrt_reader.errors import SfrtError
 from sfrt_reader.imaging.volume import Volume
@@ -248,14 +248,15 @@ class MeasurementItem(QGraphicsObject):
             return [(cu, cv), (max(u0, u1), cv), (cu, max(v0, v1))]
         return uv
 
-    def _place_label(self) -> None:
-        """Beside the drawing: 10 screen pixels right of its rightmost point, vertically centred on it."""
+    def _place_label(self, shift: float = 0.0) -> None:
+        """Beside the drawing: 10 screen pixels right of its rightmost point, vertically centred on it, moved
+        `shift` screen pixels down (`separate_labels`, when it would cover another drawing's label)."""
         if not self._points:
             return
         rect = self._path().boundingRect()
         self.label.setPos(QPointF(rect.right(), rect.center().y()))
         height = self.label.boundingRect().height()
-        self.label.setTransform(QTransform.fromTranslate(10, -height / 2))
+        self.label.setTransform(QTransform.fromTranslate(10, -height / 2 + shift))
 
     # ------------------------------------------------------------------------------------------- painting
     def _path(self) -> QPainterPath:
@@ -436,3 +437,29 @@ class EditMeasurement(QUndoCommand):
 
     def undo(self) -> None:
         self.item.set_points(self.before)
+
+
+def separate_labels(view: QGraphicsView, items: Sequence[MeasurementItem], reserved: Sequence[QRectF] = ()) -> None:
+    """Move the labels of the visible drawings down, in screen pixels, until none covers another label or a
+    `reserved` screen rectangle (the orientation letters).
+
+    Why: a lesion's long and short axis (a segmentation's two lines, a bidimensional's neighbour) end near the
+    same point, so their labels, each beside its drawing, used to be written over each other."""
+    placed: list[QRectF] = list(reserved)
+    shown = [item for item in items if item.isVisible() and item._points]
+    for item in shown:
+        item._place_label()
+    # the label's origin on screen: its position in the drawing, mapped (its own transform is in screen pixels)
+    anchors = [(QPointF(view.mapFromScene(item.mapToScene(item.label.pos()))), item) for item in shown]
+    for anchor, item in sorted(anchors, key=lambda pair: (pair[0].y(), pair[0].x())):
+        box = item.label.boundingRect()
+        rect = QRectF(anchor.x() + 10, anchor.y() - box.height() / 2, box.width(), box.height())
+        shift = 0.0
+        for _ in range(len(placed) + 1):
+            hit = next((other for other in placed if other.intersects(rect.translated(0, shift))), None)
+            if hit is None:
+                break
+            shift = hit.bottom() + 2 - rect.top()
+        if shift:
+            item._place_label(shift)
+        placed.append(rect.translated(0, shift))

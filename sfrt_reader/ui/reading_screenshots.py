@@ -105,10 +105,15 @@ def render_read(
     out: Path,
     fill: bool = False,
 ) -> None:
+    from sfrt_reader.ui.state.hanging import Layout
+
     window = home.open_read(subject)
     assert window is not None
     window.resize(*SIZE)
     _wait(app, window)
+    layout = window.grid.protocol.layout  # the reader's choice, given back after the picture
+    if len(labels) < 3:  # baseline and one follow-up: no "previous" slot left empty in the picture
+        window.set_layout(Layout.ONE_BY_TWO)
     tps = {tp["label"]: tp for tp in next(s for s in truth["subjects"] if s["subject"] == subject)["timepoints"]}
     for n, label in enumerate(labels):
         index = window.panel.timepoint.findData(label)
@@ -140,6 +145,7 @@ def render_read(
     _show_brush(window, 8.0)  # once the docks have their size, so the circle sits where the viewport draws it
     app.processEvents()
     window.grab().save(str(out))
+    window.set_layout(layout)
     window.close()
 
 

@@ -511,6 +511,7 @@ class ReadingWindow(MainWindow):
         if not label:
             return
         self.reading_label = label
+        self.masks.drop_strokes()
         if self.assessment(label) is None:
             started = self._call(self.session.start_timepoint, self.read_id, label)
             if started is not None:
@@ -774,6 +775,9 @@ class ReadingWindow(MainWindow):
 
     # ---------------------------------------------------------------------------------------- sign-off
     def _sign(self) -> None:
+        if self.masks.busy:
+            self.show_error("brush strokes are still being painted or measured: sign once the lesion table shows them")
+            return
         dialog = SignDialog(self.reading_label, SIGNATURE_MEANING, self.session.username, self)
         if dialog.exec() != SignDialog.DialogCode.Accepted:
             return
@@ -802,6 +806,9 @@ class ReadingWindow(MainWindow):
         linking = getattr(self, "linking", None)
         if linking is not None:
             linking.stop_registration(quiet=True)
+        masks = getattr(self, "masks", None)
+        if masks is not None:
+            masks.drop_strokes()
         for task in list(getattr(self, "segment_tasks", [])):
             task.cancelled.set()
             self._segment_finished(task)

@@ -38,6 +38,10 @@ class SliceRenderer:
         width, level = state.window
         return (id(state.volume), state.geometry_key, state.slice_index, width, level)
 
+    def has(self, state: ViewportState) -> bool:
+        """Whether `render(state)` is a cache hit (no slice to make)."""
+        return self.key(state) in self._cache
+
     def render(self, state: ViewportState) -> QImage:
         key = self.key(state)
         cached = self._cache.get(key)

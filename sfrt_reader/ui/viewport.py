@@ -39,9 +39,11 @@ from sfrt_reader.ui.overlays import (
     EditMeasurement,
     MeasurementItem,
     scene_distance,
+    separate_labels,
     short_axis_through,
 )
 from sfrt_reader.ui.rendering import SliceRenderer
+from sfrt_reader.ui.resampling import PlaneResampler
 from sfrt_reader.ui.state.annotations import TimepointInfo, corner_text, orientation_labels, scale_bar_mm
 from sfrt_reader.ui.state.events import ChangeEvent
 from sfrt_reader.ui.state.masks import BrushSettings
@@ -111,6 +113,9 @@ class SliceViewport(QGraphicsView):
         self.active = False
         self.tool = Tool.POINTER
         self.renderer = SliceRenderer()
+        self.resampler = PlaneResampler(self)  # slices of resampled planes are made in a worker while scrolling
+        self.resampler.ready.connect(self._on_resampled)
+        self._shown: tuple[object, object, int] | None = None  # (volume, geometry key, slice) of the image shown
         self.measurements: list[MeasurementItem] = []
         self.crosshair_lps: np.ndarray | None = None
         self._scene = QGraphicsScene(self)
@@ -142,6 +147,7 @@ class SliceViewport(QGraphicsView):
         self._stroke: list[QPointF] = []  # the brush path of the stroke in progress (scene mm)
         self._stroke_erase = False
         self._brush_pos: QPointF | None = None  # where the brush circle follows the mouse (widget pixels)
+        self._pending_strokes: list[tuple[np.ndarray, float, bool]] = []  # finished, mask still being computed
         self.state.events.connect(self._on_state)
         self.set_tool(Tool.POINTER)
         self._refresh_image()
@@ -191,15 +197,45 @@ class SliceViewport(QGraphicsView):
         return QRectF(-0.5 * su, -0.5 * sv, g.width * su, g.height * sv)
 
     def _refresh_image(self) -> None:
-        if self.state.volume is None:
+        state = self.state
+        geometry = state.geometry
+        if state.volume is None:
             self._image_item.set_image(None, QRectF())
+            self._shown = None
+        elif (
+            isinstance(geometry, ResampledPlane)
+            and self._shown is not None
+            and self._shown[0] is state.volume
+            and self._shown[1] is geometry
+            and not geometry.is_cached(state.slice_index)
+            and not self.renderer.has(state)
+            and self.resampler.failed_plane is not geometry
+        ):
+            # scrolling a resampled plane: the worker makes the slice; the previous one of this plane stays shown
+            self.resampler.request(geometry, state.slice_index)
         else:
-            self._image_item.set_image(self.renderer.render(self.state), self._image_rect())
+            self._image_item.set_image(self.renderer.render(state), self._image_rect())
+            self._shown = (state.volume, state.geometry_key, state.slice_index)
         volume = self.state.volume
         self.mask_overlay.set_view(
             self.state.geometry, self.state.slice_index, self._image_rect(), volume.shape if volume is not None else ()
         )
         self._update_measurement_visibility()
+
+    def _on_resampled(self) -> None:
+        """A resampled slice is ready: show the slice the viewport is on now (or ask for it)."""
+        if self.state.volume is not None:
+            self._refresh_image()
+            self.viewport().update()
+
+    @property
+    def shown_slice(self) -> int | None:
+        """The slice whose image is on screen (behind the slice asked for while a resampled slice is made)."""
+        return None if self._shown is None else self._shown[2]
+
+    @property
+    def resampling(self) -> bool:
+        return self.resampler.busy
 
     # ------------------------------------------------------------------------------------------ masks / brush
     def set_masks(self, masks: list[ShownMask]) -> None:
@@ -213,6 +249,13 @@ class SliceViewport(QGraphicsView):
     def brush_radius_px(self) -> float:
         """The brush circle's radius on screen: radius_mm times screen pixels per mm (the true size)."""
         return self.brush.radius_mm * self.view_scale()
+
+    def set_pending_strokes(self, strokes: list[tuple[np.ndarray, float, bool]]) -> None:
+        """Strokes (LPS path, radius mm, erase) whose new mask a worker is still computing: drawn like the stroke in
+        progress, so each stroke shows where it was painted at once, however long its mask takes."""
+        if strokes or self._pending_strokes:
+            self._pending_strokes = list(strokes)
+            self.viewport().update()
 
     def _stroke_lps(self) -> np.ndarray:
         return np.array(
@@ -235,6 +278,7 @@ class SliceViewport(QGraphicsView):
                 and item.slice_index == self.state.slice_index
                 and (item.geometry is self.state.geometry or not self.state.is_resampled)
             )
+        self._separate_labels()
 
     def fit_scale(self) -> float:
         """Screen pixels per scene millimetre at zoom 1 (the whole slice fits with a small margin)."""
@@ -265,6 +309,7 @@ class SliceViewport(QGraphicsView):
         self.centerOn(centre)
         for item in self.measurements:
             item.prepareGeometryChange()
+        self._separate_labels()  # screen distances between the drawings changed
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -600,6 +645,8 @@ class SliceViewport(QGraphicsView):
             return
         u, v = self.scene_to_display(self.mapToScene(pos.toPoint()))
         ui, vi = round(u), round(v)
+        if isinstance(g, ResampledPlane) and not g.is_cached(self.state.slice_index):
+            return  # the slice is still being resampled in the worker: no value under the cursor yet
         if 0 <= ui < g.width and 0 <= vi < g.height:
             value = self.state.slice_image()[vi, ui]
             lps = self.state.display_to_lps(u, v)
@@ -709,11 +756,13 @@ class SliceViewport(QGraphicsView):
                 line,
             )
 
-    def _draw_letters(self, painter: QPainter, width: int, height: int) -> None:
-        letters = orientation_labels(self.state)
-        painter.setFont(self._letter_font)
+    def _letter_places(self, width: int, height: int) -> list[tuple[str, float, float, QRectF]]:
+        """(letter, x, y of its baseline, its box on screen) of each orientation letter."""
+        if self.state.volume is None:
+            return []
         metrics = QFontMetricsF(self._letter_font)
-        for edge, text in letters.items():
+        out = []
+        for edge, text in orientation_labels(self.state).items():
             w = metrics.horizontalAdvance(text)
             if edge == "left":
                 x, y = 8.0, height / 2 + metrics.ascent() / 2
@@ -723,7 +772,18 @@ class SliceViewport(QGraphicsView):
                 x, y = (width - w) / 2, 8.0 + metrics.ascent()
             else:
                 x, y = (width - w) / 2, height - 8.0 - metrics.descent()
+            out.append((text, x, y, QRectF(x - 2, y - metrics.ascent() - 2, w + 4, metrics.height() + 4)))
+        return out
+
+    def _draw_letters(self, painter: QPainter, width: int, height: int) -> None:
+        painter.setFont(self._letter_font)
+        for text, x, y, _box in self._letter_places(width, height):
             self._text(painter, x, y, text, LETTER_COLOR)
+
+    def _separate_labels(self) -> None:
+        """Lay the drawings' labels out so that none covers another or an orientation letter."""
+        letters = [box for *_rest, box in self._letter_places(self.viewport().width(), self.viewport().height())]
+        separate_labels(self, self.measurements, letters)
 
     def _draw_scale_bar(self, painter: QPainter, width: int, height: int) -> None:
         """A vertical calibrated bar inside the right edge (below the orientation letter), labelled in mm."""
@@ -762,19 +822,38 @@ class SliceViewport(QGraphicsView):
         """The stroke in progress (the swept brush, translucent) and the brush circle at its true size."""
         color = BRUSH_ERASE_COLOR if self._stroke and self._stroke_erase else BRUSH_ADD_COLOR
         radius = self.brush_radius_px()
+        for path, radius_mm, erase in self._pending_strokes:
+            shown = self._pending_points(path)
+            if shown:
+                self._draw_sweep(painter, shown, radius_mm * self.view_scale(), erase)
         if self._stroke:
-            sweep = QColor(color)
-            sweep.setAlpha(90)
-            pen = QPen(sweep, 2 * radius, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin)
-            painter.setPen(pen)
-            points = [QPointF(self.mapFromScene(p)) for p in self._stroke]
-            painter.drawPolyline(points if len(points) > 1 else [points[0], points[0]])
+            self._draw_sweep(painter, [QPointF(self.mapFromScene(p)) for p in self._stroke], radius, self._stroke_erase)
         if self.tool != Tool.BRUSH or self._brush_pos is None:
             return
         painter.setBrush(Qt.BrushStyle.NoBrush)
         for pen_color, width in ((QColor(0, 0, 0, 160), 3.0), (color, 1.2)):
             painter.setPen(QPen(pen_color, width))
             painter.drawEllipse(self._brush_pos, radius, radius)
+
+    def _draw_sweep(self, painter: QPainter, points: list[QPointF], radius_px: float, erase: bool) -> None:
+        sweep = QColor(BRUSH_ERASE_COLOR if erase else BRUSH_ADD_COLOR)
+        sweep.setAlpha(90)
+        pen = QPen(sweep, 2 * radius_px, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin)
+        painter.setPen(pen)
+        painter.drawPolyline(points if len(points) > 1 else [points[0], points[0]])
+
+    def _pending_points(self, path: np.ndarray) -> list[QPointF]:
+        """Widget points of a pending stroke's LPS path, or none when it lies off the slice shown."""
+        volume, geometry = self.state.volume, self.state.geometry
+        if volume is None or geometry is None or not len(path):
+            return []
+        out = []
+        for ijk in volume.lps_to_index(np.asarray(path, dtype=np.float64).reshape(-1, 3)):
+            u, v, s = geometry.index_to_display(ijk)
+            if abs(s - self.state.slice_index) > 0.5:
+                return []
+            out.append(QPointF(self.mapFromScene(self.display_to_scene(u, v))))
+        return out
 
     def _draw_crosshair(self, painter: QPainter) -> None:
         if self.crosshair_lps is None or self.state.volume is None or self.state.geometry is None:

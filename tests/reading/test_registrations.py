@@ -131,3 +131,47 @@ def test_a_read_s_registrations_stay_with_its_reader(central_service: ReadingSer
         two.store_registration(read_one, _shift(FU_UID, 1.0), key)
     with pytest.raises(AccessDeniedError):
         two.reject_registration(read_one, BASE_UID, FU_UID, key, "not my read at all")
+
+
+def test_a_rejection_can_be_withdrawn_and_the_registration_links_by_anatomy_again(
+    central_service: ReadingService,
+) -> None:
+    session, read_id = _reader(central_service)
+    key = options_key(Options())
+    computed = _shift(FU_UID, 7.5)
+    session.store_registration(read_id, computed, key)
+    with pytest.raises(WorkflowError, match="not rejected"):
+        session.withdraw_registration_rejection(read_id, BASE_UID, FU_UID, key)
+    session.reject_registration(read_id, BASE_UID, FU_UID, key, "wrong follow-up was active, my slip")
+    used = session.withdraw_registration_rejection(read_id, BASE_UID, FU_UID, key)
+    assert used == computed  # the stored registration as computed: verdict ok, its own reason
+    again, _ = _reader(central_service)
+    stored = again.registrations(read_id, key)[(BASE_UID, FU_UID)]
+    assert stored == computed
+    linked = link_point(stored, (10.0, 20.0, 30.0))
+    assert linked.method != "table position" and linked.lps == pytest.approx((17.5, 20.0, 30.0))
+    # audited with who and the rejection it takes back; the trail still verifies
+    events = [e for e in central_service.audit_events() if e["entity"] == "registration"]
+    assert [e["action"] for e in events] == ["create", "reject", "withdraw_rejection"]
+    withdrawn = events[-1]
+    assert withdrawn["actor"] == "reader1" and withdrawn["at"]
+    assert "my slip" in withdrawn["reason"]
+    assert withdrawn["before"]["rejected"] is True and withdrawn["after"]["rejected"] is False
+    assert central_service.audit_verify().ok
+    # once withdrawn it can be rejected again, and a new run with the same options may replace it meanwhile
+    session.store_registration(read_id, _shift(FU_UID, 7.0), key)
+    session.reject_registration(read_id, BASE_UID, FU_UID, key, "now it really does not line up")
+    assert session.registrations(read_id, key)[(BASE_UID, FU_UID)].verdict == "poor"
+
+
+def test_withdrawing_needs_a_stored_rejection_of_one_s_own_read(central_service: ReadingService) -> None:
+    one, read_one = _reader(central_service, "reader1")
+    two, _ = _reader(central_service, "reader2")
+    key = options_key(Options())
+    with pytest.raises(NotFoundError, match="no rejection to withdraw"):
+        one.withdraw_registration_rejection(read_one, BASE_UID, FU_UID, key)
+    one.store_registration(read_one, _shift(FU_UID, 7.5), key)
+    one.reject_registration(read_one, BASE_UID, FU_UID, key, "does not line up at the knee")
+    with pytest.raises(AccessDeniedError):
+        two.withdraw_registration_rejection(read_one, BASE_UID, FU_UID, key)
+    assert one.registrations(read_one, key)[(BASE_UID, FU_UID)].verdict == "poor"

@@ -208,3 +208,90 @@ def test_signing_ends_the_undo_history_of_the_brush(qtbot, window) -> None:  # t
     assert base is not None and base.status == "signed"
     assert next(m for m in base.measurements if m.lesion == "T1").volume_ml == signed_volume
     assert window.masks.mask(("baseline", "T1")) == window.masks.stored_mask(("baseline", "T1"))
+
+
+def test_the_worker_paints_exactly_the_mask_of_apply_brush_stroke(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    """The stroke worker (inside the lesion's box) and `apply_brush_stroke` (whole grid) on the same input."""
+    from sfrt_reader.measurement.brush import apply_brush_stroke
+    from sfrt_reader.ui.lesion_masks import Stroke, StrokeTask
+
+    lesion, viewport, k = _segmented_baseline_target(qtbot, window)
+    key = (window.reading_label, "T1")
+    base = window.masks.mask(key)
+    volume = viewport.state.volume
+    centre = np.asarray(lesion["centroid_lps"], dtype=float)
+    rim = centre + np.array([0.5 * lesion["longest_axial_diameter_mm"], 0.0, 0.0])
+    for path, radius, erase in (
+        (np.array([rim, rim + np.array([8.0, 6.0, 0.0])]), 4.0, False),
+        (np.array([centre, rim]), 6.5, True),
+    ):
+        got: list[Any] = []
+        task = StrokeTask(Stroke(key, volume, path, radius, erase), base)
+        task.signals.done.connect(lambda _task, mask, got=got: got.append(mask))
+        task.signals.failed.connect(lambda _task, message: pytest.fail(message))
+        task.run()
+        qtbot.waitUntil(lambda got=got: bool(got))
+        want = apply_brush_stroke(volume, base, path, radius, "erase" if erase else "add").segmentation
+        assert got[0] == want
+        assert np.array_equal(got[0].full_mask(), want.full_mask()) and got[0].full_mask()[k].any()
+
+
+def test_strokes_drawn_while_one_is_painted_queue_in_order(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    """Two strokes in quick succession: neither is lost, the second paints on the first's mask, the GUI thread
+    computes neither (the mask shown changes only once the workers report), and each stroke is one undo step."""
+    from sfrt_reader.measurement.brush import brush_stroke
+
+    lesion, viewport, k = _segmented_baseline_target(qtbot, window)
+    from tests.ui.reading_helpers import click_tool
+
+    click_tool(qtbot, window, Tool.BRUSH)
+    key = (window.reading_label, "T1")
+    original = window.masks.mask(key)
+    emitted: list[tuple[np.ndarray, float, bool]] = []
+    window.grid.brush_stroke.connect(lambda _vp, _k, path, radius, erase: emitted.append((path, radius, erase)))
+    centre = np.asarray(lesion["centroid_lps"], dtype=float)
+    d = lesion["longest_axial_diameter_mm"]
+    away = widget_point(viewport, centre - np.array([1.2 * d, 0.0, 0.0]))
+    across = [widget_point(viewport, centre + np.array([x, 0.0, 0.0])) for x in (-1.3 * d, -0.9 * d)]
+    steps = window.undo_stack.count()
+
+    _stroke(qtbot, viewport, [away])
+    _stroke(qtbot, viewport, across, erase=True)  # erases part of what the first stroke painted
+    # no event loop ran since the releases: a mask computed on the GUI thread would already be shown
+    assert window.masks.mask(key) is original and window.masks.busy
+    assert len(window.masks.strokes) == 2 and len(viewport._pending_strokes) == 2
+    # signing now would sign a mask the reader has not seen: refused until the strokes are painted and measured
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    QTimer.singleShot(5000, lambda: (d := QApplication.activeModalWidget()) is not None and d.reject())
+    window.panel.sign_button.click()
+    assert window.errors and "still being painted" in window.errors[-1]
+    window.errors.clear()
+    qtbot.waitUntil(lambda: not window.masks.busy, timeout=60_000)
+
+    (p1, r1, e1), (p2, r2, e2) = emitted
+    assert (e1, e2) == (False, True)
+    first = brush_stroke(viewport.state.volume, original, p1, r1, "add")
+    second = brush_stroke(viewport.state.volume, first, p2, r2, "erase")
+    assert first.full_mask()[k].sum() > original.full_mask()[k].sum()
+    assert second.full_mask()[k].sum() < first.full_mask()[k].sum()
+    assert window.masks.mask(key) == second
+    assert window.undo_stack.count() == steps + 2 and not viewport._pending_strokes
+    assert _stored_t1(window).volume_ml == pytest.approx(_volume_ml(window), rel=1e-9)
+    viewport.setFocus()
+    qtbot.keyClick(viewport, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert window.masks.mask(key) == first
+
+    # a stroke still being painted when the reader presses Ctrl+Z is painted on the mask the undo left (the
+    # original, without the first stroke's disc), not on the mask it started from
+    other = widget_point(viewport, centre - np.array([1.2 * d, 3.0 * viewport.brush.radius_mm, 0.0]))
+    _stroke(qtbot, viewport, [other])
+    qtbot.keyClick(viewport, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert window.masks.mask(key) == original
+    qtbot.waitUntil(lambda: not window.masks.busy, timeout=60_000)
+    p3, r3, _ = emitted[-1]
+    want = brush_stroke(viewport.state.volume, original, p3, r3, "add")
+    assert window.masks.mask(key) == want and want.full_mask()[k].sum() > original.full_mask()[k].sum()
+    assert _stored_t1(window).volume_ml == pytest.approx(_volume_ml(window), rel=1e-9)
+    assert not window.errors, window.errors

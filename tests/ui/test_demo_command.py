@@ -81,3 +81,37 @@ def test_wrong_password_on_the_command_line_is_one_line(tmp_path: Path, demo_ima
     )
     assert result.returncode == 2
     assert "wrong password" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_demo_screenshot_without_a_user_pictures_the_log_in_and_exits(tmp_path: Path, demo_images: Path) -> None:
+    """Offscreen, with no reader to log in, the log-in dialog is what is pictured (it used to wait for ever, or
+    exit 2 without a word when the picture could not be written)."""
+    data = tmp_path / "demo"
+    data.mkdir()
+    (data / "trial").symlink_to(demo_images, target_is_directory=True)
+    shot = tmp_path / "login.png"
+    result = _run(tmp_path, "demo", "--data", str(data), "--screenshot", str(shot))
+    assert result.returncode == 0, result.stderr
+    picture = QImage(str(shot))
+    assert 250 < picture.width() < 1200 and picture.height() > 150  # the dialog, not an empty file
+
+    missing = _run(tmp_path, "demo", "--data", str(data), "--screenshot", str(tmp_path / "nowhere" / "x.png"))
+    assert missing.returncode == 2
+    assert "nowhere: folder does not exist" in missing.stderr and "Traceback" not in missing.stderr
+    assert len(missing.stderr.strip().splitlines()) == 1
+
+    (tmp_path / "taken.png").mkdir()  # a folder where the picture should go: it cannot be written
+    blocked = _run(
+        tmp_path,
+        "demo",
+        "--data",
+        str(data),
+        "--user",
+        "reader1",
+        "--password-stdin",
+        "--screenshot",
+        str(tmp_path / "taken.png"),
+        stdin="demo-reader1\n",
+    )
+    assert blocked.returncode == 2
+    assert "could not write the screenshot" in blocked.stderr and "Traceback" not in blocked.stderr

@@ -271,6 +271,24 @@ def test_poor_and_rejected_registrations_fall_back_to_table_position_with_a_noti
             e for e in session.service.audit_events() if e["entity"] == "registration" and e["action"] == "reject"
         ]
         assert events and events[-1]["reason"] == "the femur is 2 cm off at the knee"
+
+        # "Use this registration again" withdraws the rejection: stored as computed, audited, linked by anatomy
+        menu = window.linking.registration_button.menu()
+        assert menu.actions() == [window.linking.reject_action, window.linking.reuse_action]
+        window.linking.reuse_action.trigger()
+        assert not _badge_shown(window, other)
+        assert session.registrations(read_id, key)[(fixed, moving)].verdict == "ok"
+        withdrawn = [e for e in session.service.audit_events() if e["entity"] == "registration"][-1]
+        assert withdrawn["action"] == "withdraw_rejection" and withdrawn["actor"] == "local"
+        assert "femur is 2 cm off" in withdrawn["reason"]
+        _shift_click(qtbot, baseline, t1["centroid_lps"])
+        true_centre = _tp(truth, label)["lesions"]["T1"]["centroid_lps"]
+        assert _slice_error_mm(other, true_centre) <= other.state.volume.slice_spacing_mm
+        assert label not in window.linking.notice_label.text().split(" for ", 1)[-1].split(", ")
+        # withdrawing again: nothing to withdraw, said in the banner
+        window.errors.clear()
+        window.linking.reuse_action.trigger()
+        assert window.errors and "not rejected" in window.errors[-1]
     window.close()
 
 
