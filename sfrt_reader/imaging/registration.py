@@ -34,6 +34,7 @@ import SimpleITK as sitk
 
 from sfrt_reader.imaging.body_mask import body_mask
 from sfrt_reader.imaging.errors import RegistrationInputError
+from sfrt_reader.imaging.registration_refine import AxialSearch, native_side
 from sfrt_reader.imaging.registration_result import Registration, matrix_tuple
 from sfrt_reader.imaging.sitk_convert import volume_to_sitk, working_image
 from sfrt_reader.imaging.volume import Volume
@@ -59,6 +60,10 @@ class RegistrationOptions:
     histogram_bins: Mattes mutual information joint histogram size.
     iterations: the most optimiser iterations per level.
     seed: random sampling seed (fixed, so a run is reproducible).
+    axial_search_mm: the final symmetric search of the shift along the baseline's slice normal (the table axis)
+        covers +- this much around the gradient stages' result; 0 skips it (`registration_refine` says why it
+        exists). axial_samples: points sampled in each scan for it. native_pixel_mm: in-plane pixels finer than
+        this are binned for it (never the slices).
     max_rotation_deg, max_shift_mm, max_scale_change, min_body_dice, min_overlap_fraction, min_mutual_information:
         the quality limits (see `assess_quality`).
     """
@@ -71,6 +76,9 @@ class RegistrationOptions:
     histogram_bins: int = 32
     iterations: int = 100
     seed: int = 20_251
+    axial_search_mm: float = 10.0
+    axial_samples: int = 100_000
+    native_pixel_mm: float = 1.5
     max_rotation_deg: float = 20.0
     max_shift_mm: float = 150.0
     max_scale_change: float = 0.15
@@ -97,6 +105,12 @@ class RegistrationOptions:
             problems.append(f"metric_samples {self.metric_samples} must lie between 1000 and 10000000")
         if not (8 <= self.histogram_bins <= 256):
             problems.append(f"histogram_bins {self.histogram_bins} must lie between 8 and 256")
+        if not (math.isfinite(self.axial_search_mm) and 0.0 <= self.axial_search_mm <= 50.0):
+            problems.append(f"axial_search_mm {self.axial_search_mm} must lie between 0 and 50")
+        if not (1000 <= self.axial_samples <= 10_000_000):
+            problems.append(f"axial_samples {self.axial_samples} must lie between 1000 and 10000000")
+        if not (math.isfinite(self.native_pixel_mm) and 0.1 <= self.native_pixel_mm <= 10.0):
+            problems.append(f"native_pixel_mm {self.native_pixel_mm} must lie between 0.1 and 10")
         if self.iterations < 1:
             problems.append(f"iterations {self.iterations} must be at least 1")
         for name in ("max_rotation_deg", "max_shift_mm", "max_scale_change"):
@@ -127,6 +141,9 @@ class _Prepared:
     sampling_voxels: int
     body_voxels: int
     centroid: tuple[float, float, float]
+    native: sitk.Image  # the scan on its own grid (for the final search along the table axis)
+    region: sitk.Image  # the body and its margin before any field-of-view restriction
+    clip: tuple[float, float]
 
 
 class _Cancelled(Exception):
@@ -150,16 +167,18 @@ def _check_volume(volume: Volume, role: str, options: RegistrationOptions) -> No
 
 
 def _prepare(volume: Volume, options: RegistrationOptions) -> _Prepared:
-    image = working_image(volume_to_sitk(volume), options.working_spacing_mm)
+    native = volume_to_sitk(volume)
+    image = working_image(native, options.working_spacing_mm)
     mask = body_mask(image, volume.unit)
     arr = sitk.GetArrayViewFromImage(image)
     inside = np.asarray(sitk.GetArrayViewFromImage(mask), dtype=bool)
     count = int(np.count_nonzero(inside))
     if count == 0:
-        return _Prepared(image, mask, mask, 0, 0, (0.0, 0.0, 0.0))
+        return _Prepared(image, mask, mask, 0, 0, (0.0, 0.0, 0.0), native, mask, (0.0, 1.0))
     lo = float(np.percentile(arr, 0.5))
     hi = float(np.percentile(arr[inside], 99.5))
-    clipped = sitk.Clamp(image, sitk.sitkFloat32, lo, max(hi, lo + 1.0))
+    hi = max(hi, lo + 1.0)
+    clipped = sitk.Clamp(image, sitk.sitkFloat32, lo, hi)
     # Everything outside the body (the table, cushions, coils) becomes air: the table does not move with the patient.
     cleaned = sitk.Mask(clipped, mask, outsideValue=lo)
     radius = [max(1, round(SAMPLING_MARGIN_MM / s)) for s in image.GetSpacing()]
@@ -168,7 +187,8 @@ def _prepare(volume: Volume, options: RegistrationOptions) -> _Prepared:
     stats.Execute(mask)
     c = stats.GetCentroid(1)
     sampled = int(np.count_nonzero(sitk.GetArrayViewFromImage(sampling)))
-    return _Prepared(cleaned, mask, sampling, sampled, count, (float(c[0]), float(c[1]), float(c[2])))
+    centroid = (float(c[0]), float(c[1]), float(c[2]))
+    return _Prepared(cleaned, mask, sampling, sampled, count, centroid, native, sampling, (lo, hi))
 
 
 def _method(
@@ -283,6 +303,45 @@ def _run_stage(
     if stopped["cancel"]:
         raise _Cancelled
     return float(reg.GetMetricValue()), int(reg.GetOptimizerIteration())
+
+
+AXIAL_COARSE_STEP_MM = 1.0
+AXIAL_FINE_STEP_MM = 0.25
+
+
+def _refine_along_table_axis(
+    fixed: _Prepared, moving: _Prepared, transform: sitk.Transform, options: RegistrationOptions, cancel: CancelFn
+) -> sitk.Transform:
+    """The gradient stages' result shifted along the baseline's slice normal to the best symmetric native-grid
+    mutual information (`registration_refine`); unchanged when too few points overlap to judge."""
+    sides = [native_side(p.native, p.mask, p.region, p.clip, options.native_pixel_mm) for p in (fixed, moving)]
+    direction = np.asarray(fixed.native.GetDirection(), dtype=np.float64).reshape(3, 3)
+    search = AxialSearch(
+        sides[0],
+        sides[1],
+        transform,
+        direction[:, 2],
+        options.axial_search_mm,
+        options.axial_samples,
+        options.histogram_bins,
+        options.seed,
+    )
+    if not search.usable:
+        return transform
+    try:
+        shift, _ = search.search(options.axial_search_mm, AXIAL_COARSE_STEP_MM, AXIAL_FINE_STEP_MM, cancel)
+    except InterruptedError:
+        raise _Cancelled from None
+    return search.apply(shift)
+
+
+def _final_metric(
+    fixed: _Prepared, moving: _Prepared, transform: sitk.Transform, options: RegistrationOptions
+) -> float:
+    """Mattes mutual information (negative) of the final transform on the finest working level."""
+    reg = _method(fixed, options, [1], [0.0])
+    reg.SetInitialTransform(transform)
+    return float(reg.MetricEvaluate(fixed.image, moving.image))
 
 
 def to_sitk_transform(reg: Registration) -> sitk.Transform:
@@ -454,7 +513,8 @@ def register(
     report(0.1, "finding the starting position")
     transform: sitk.Transform = _initial_transform(fixed, moving, options)
     _restrict_to_overlap(fixed, moving, transform)
-    rigid_share = 0.55 if options.affine else 0.8
+    refine_share = 0.2 if options.axial_search_mm > 0 else 0.0
+    rigid_share = (0.55 if options.affine else 0.8) - refine_share
 
     def rigid_report(f: float) -> None:
         report(0.1 + rigid_share * f, "rigid registration")
@@ -485,9 +545,13 @@ def register(
                 options,
                 options.shrink_factors[-fine:],
                 options.smoothing_sigmas_mm[-fine:],
-                lambda f: report(0.65 + 0.25 * f, "affine registration"),
+                lambda f: report(0.65 - refine_share + 0.25 * f, "affine registration"),
                 should_stop,
             )
+        if options.axial_search_mm > 0:
+            report(0.9 - refine_share, "refining along the table axis")
+            transform = _refine_along_table_axis(fixed, moving, transform, options, should_stop)
+            metric_value = _final_metric(fixed, moving, transform, options)
     except _Cancelled:
         return _poor(baseline, follow_up, "cancelled before it finished", options, started, fixed.centroid)
     except RuntimeError as exc:
