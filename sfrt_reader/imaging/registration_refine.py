@@ -19,8 +19,8 @@ T_d is the registration result followed by a shift d along the baseline's slice 
 by evaluating on the native grids (only the in-plane pixels are binned when they are much finer than the
 slices). The search is exhaustive on a 2 mm lattice over +-20 mm (the profile is too flat and too rough for a
 gradient method, and the gradient stages can stop that far off along the flat axis), then on 0.5 mm and 0.25 mm
-lattices around the best point. The other five parameters, which the gradient stages recover well (rotation
-within 0.5 degree, axial position within 1 mm), are left as they are.
+lattices around the best point. The other five parameters are the gradient stages' business
+(`registration._settle` runs the finest level again with this shift held).
 """
 
 from __future__ import annotations
@@ -121,8 +121,8 @@ class _Reading:
 
 def _bin_positions(values: np.ndarray, lo: float, hi: float, bins: int) -> tuple[np.ndarray, np.ndarray]:
     """Lower bin and weight of the upper bin for linear (partial volume) histogram binning."""
-    pos = np.clip((values - lo) / max(hi - lo, 1e-12) * (bins - 1), 0.0, bins - 1 - 1e-9)
-    low = np.floor(pos)
+    pos = np.clip((values - lo) / max(hi - lo, 1e-12) * (bins - 1), 0.0, bins - 1)
+    low = np.minimum(np.floor(pos), bins - 2)  # the top value goes wholly to the top bin (weight 1)
     return low.astype(np.intp), pos - low
 
 
