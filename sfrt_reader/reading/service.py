@@ -43,7 +43,13 @@ from sfrt_reader.reading.models import (
     utcnow,
 )
 from sfrt_reader.reading.passwords import check_password, hash_password
-from sfrt_reader.reading.records import ROLES, clean_reason, current_version, current_versions, identity_digest
+from sfrt_reader.reading.records import (
+    ROLES,
+    clean_reason,
+    current_versions,
+    identity_digest,
+    versions_of,
+)
 from sfrt_reader.reading.session import ReaderSession
 from sfrt_reader.trial import Protocol, TimepointWindowError, assign_timepoint, parse_protocol
 
@@ -505,10 +511,12 @@ class ReadingService:
                 raise NotFoundError(f"no reader number {actor_reader_id}")
             assessment_id = None
             if label is not None:
-                current = current_version(s, read_id, label)
-                if current is None or current.status != "signed":
+                # The latest signed version: the current one, or, while an amendment is a draft, the version it
+                # will replace (superseded versions were all signed).
+                signed = [a for a in versions_of(s, read_id, label) if a.status in ("signed", "superseded")]
+                if not signed:
                     raise WorkflowError(f"timepoint {label} of read {read_id} is not signed: sign it before export")
-                assessment_id = current.id
+                assessment_id = signed[-1].id
             record = ExportedDocument(
                 read_id=read_id,
                 assessment_id=assessment_id,

@@ -12,7 +12,7 @@ or table code can leak what it never receives.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sfrt_reader.reading.audit import canonical_json
@@ -30,7 +30,7 @@ from sfrt_reader.reports.errors import ReportError
 from sfrt_reader.trial import Protocol
 
 FORM_ID = "SFRT-RF"
-FORM_VERSION = "1.0"
+FORM_VERSION = "1.1"  # 1.1: protocol hash, reading rules and blinding statement printed
 SUMMARY_ID = "SFRT-SUM"
 CRITERIA = ("recist1.1", "choi")
 CRITERION_NAMES = {"recist1.1": "RECIST 1.1", "choi": "Choi"}
@@ -49,6 +49,15 @@ class ReadContext:
     images: dict[str, StudyImages]
     too_small_mm: float
     baseline_label: str
+    # label -> the latest signed version of a timepoint whose current version is an amendment still in draft
+    amended: dict[str, AssessmentView] = field(default_factory=dict)
+    # best overall response and progression day per criterion over the signed timepoints only; None when every
+    # current version is signed (then the read's stored results are exactly that)
+    signed_results: dict[str, dict[str, Any]] | None = None
+    # the reading protocol in force: SHA-256 of its TOML (as recorded in the audit trail when the trial was set
+    # up) and the criteria options the engine applied
+    protocol_sha256: str = ""
+    options: dict[str, Any] = field(default_factory=dict)
 
     def timepoint(self, label: str) -> AssessmentView:
         for tp in self.view.timepoints:
@@ -59,6 +68,31 @@ class ReadContext:
 
     def signed(self) -> list[AssessmentView]:
         return [tp for tp in self.view.timepoints if tp.status == "signed"]
+
+    def latest_signed(self) -> list[AssessmentView]:
+        """Per timepoint, the latest signed version: the current one, or the one an open amendment will replace."""
+        out = []
+        for tp in self.view.timepoints:
+            if tp.status == "signed":
+                out.append(tp)
+            elif tp.label in self.amended:
+                out.append(self.amended[tp.label])
+        return out
+
+    def signed_version(self, label: str) -> AssessmentView:
+        """The latest signed version of a timepoint (the current one, or the one an open amendment replaces);
+        the current version when none is signed (the caller refuses it)."""
+        current = self.timepoint(label)
+        if current.status != "signed" and label in self.amended:
+            return self.amended[label]
+        return current
+
+    def best_signed(self) -> dict[str, Any]:
+        """Best overall response and progression day per criterion from the signed timepoints only: what a
+        statistician analyses and what a summary prints, whatever a reader is drafting."""
+        if self.signed_results is not None:
+            return self.signed_results
+        return self.view.results or {}
 
     def study_date(self, label: str) -> str | None:
         """The calendar date of a timepoint's study: only in unblinded reads."""
@@ -92,6 +126,17 @@ def gather(
     else:
         identity = session.identity(view.pseudonym)
     protocol = protocol or session.protocol
+    amended: dict[str, AssessmentView] = {}
+    for tp in view.timepoints:
+        if tp.status == "draft" and tp.version > 1:
+            signed = [v for v in session.history(read_id, tp.label) if v.signature is not None]
+            if signed:
+                amended[tp.label] = signed[-1]
+    signed_results = None
+    if any(tp.status != "signed" for tp in view.timepoints):
+        latest = [tp for tp in view.timepoints if tp.status == "signed" or tp.label in amended]
+        signed_tps = [amended.get(tp.label, tp) for tp in latest]
+        signed_results = engine_best(session, view, signed_tps) if signed_tps else {}
     return ReadContext(
         view=view,
         trial_id=protocol.trial_id,
@@ -101,6 +146,10 @@ def gather(
         images=session.study_images(read_id) if with_images else {},
         too_small_mm=float(protocol.options.to_dict().get("too_small_mm", 5)),
         baseline_label=protocol.baseline.label,
+        amended=amended,
+        signed_results=signed_results,
+        protocol_sha256=hashlib.sha256(protocol.source_text.encode("utf-8")).hexdigest(),
+        options=protocol.options.to_dict(),
     )
 
 
@@ -148,7 +197,7 @@ def pct(new: float | None, ref: float | None) -> float | None:
 def target_rows(ctx: ReadContext, label: str) -> list[dict[str, Any]]:
     """One row per target lesion at `label`: value, mean HU, baseline, lesion nadir (before now), changes."""
     order = [tp.label for tp in ctx.view.timepoints]
-    upto = ctx.view.timepoints[: order.index(label) + 1]
+    upto = [ctx.signed_version(tp.label) for tp in ctx.view.timepoints[: order.index(label) + 1]]
     rows = []
     for les in ctx.view.lesions:
         if les.role != "target":
@@ -186,8 +235,13 @@ def best_so_far(session: ReaderSession, ctx: ReadContext, label: str) -> dict[st
     own timepoint was signed, so the engine (the service's assessor) is run again on the truncated read.
     """
     order = [tp.label for tp in ctx.view.timepoints]
-    upto = ctx.view.timepoints[: order.index(label) + 1]
-    lesions = [LesionInput(les.code, les.role, les.organ, les.nodal) for les in ctx.view.lesions]
+    upto = [ctx.signed_version(tp.label) for tp in ctx.view.timepoints[: order.index(label) + 1]]
+    return engine_best(session, ctx.view, upto)
+
+
+def engine_best(session: ReaderSession, view: ReadView, upto: list[AssessmentView]) -> dict[str, dict[str, Any]]:
+    """The engine's best overall response, progression day and reasons over the given timepoint versions."""
+    lesions = [LesionInput(les.code, les.role, les.organ, les.nodal) for les in view.lesions]
     tps = [
         TimepointInput(
             label=tp.label,
@@ -221,6 +275,46 @@ def best_so_far(session: ReaderSession, ctx: ReadContext, label: str) -> dict[st
 # ----- the form's content -----
 
 
+BLINDED_STATEMENT = (
+    "Blinded central read: the subject's identity, site, treatment arm and calendar dates are withheld from the "
+    "reader and from this form; time is counted in days from the baseline scan."
+)
+LOCAL_STATEMENT = "Local read by a site radiologist, unblinded: the patient ID and study dates are shown."
+
+
+def rules_text(options: dict[str, Any]) -> list[str]:
+    """The criteria options in words, as a monitor checks them against the protocol."""
+    words = []
+    if options.get("randomized", True):
+        words.append("randomised trial: a response needs no confirmation")
+    else:
+        words.append(f"responses confirmed at least {options.get('confirmation_min_days')} days later")
+    if "min_sd_days" in options:
+        words.append(f"stable disease at least {options['min_sd_days']} days after baseline")
+    if "too_small_mm" in options:
+        words.append(f"a lesion too small to measure counts {options['too_small_mm']:g} mm")
+    if options.get("irradiated_target_measurable"):
+        words.append("the irradiated tumour is measurable (protocol override of RECIST 1.1)")
+    if "choi_size_reference" in options:
+        words.append(f"Choi size change against the {options['choi_size_reference']}")
+    pooling = options.get("choi_density_pooling")
+    if pooling == "mean_of_lesions":
+        words.append("Choi density: mean of the target lesions' mean HU")
+    elif pooling is not None:
+        words.append(f"Choi density pooling: {pooling}")
+    known = {
+        "randomized",
+        "confirmation_min_days",
+        "min_sd_days",
+        "too_small_mm",
+        "irradiated_target_measurable",
+        "choi_size_reference",
+        "choi_density_pooling",
+    }
+    words += [f"{key} = {value}" for key, value in sorted(options.items()) if key not in known]
+    return words
+
+
 def _header(ctx: ReadContext) -> dict[str, Any]:
     subject: dict[str, Any] = {"pseudonym": ctx.view.pseudonym}
     if ctx.identity is not None:
@@ -228,6 +322,12 @@ def _header(ctx: ReadContext) -> dict[str, Any]:
     return {
         "trial": ctx.trial_id,
         "protocol_title": ctx.trial_title,
+        "protocol": {
+            "sha256": ctx.protocol_sha256,
+            "criteria": [CRITERION_NAMES[c] for c in CRITERIA],
+            "rules": rules_text(ctx.options),
+        },
+        "blinding": BLINDED_STATEMENT if ctx.blinded else LOCAL_STATEMENT,
         "read": {
             "id": ctx.view.read_id,
             "type": "central (blinded)" if ctx.blinded else "local",
@@ -275,8 +375,8 @@ def _responses(tp: AssessmentView, best: dict[str, dict[str, Any]]) -> dict[str,
 
 def key_image_specs(ctx: ReadContext, label: str) -> list[dict[str, Any]]:
     """For each target lesion: the drawn objects at baseline and at `label` (SOP Instance UID, points in LPS mm)."""
-    base = ctx.timepoint(ctx.baseline_label)
-    now = ctx.timepoint(label)
+    base = ctx.signed_version(ctx.baseline_label)
+    now = ctx.signed_version(label)
     labels = [base] if label == ctx.baseline_label else [base, now]
     specs = []
     for les in ctx.view.lesions:
@@ -300,9 +400,10 @@ def key_image_specs(ctx: ReadContext, label: str) -> list[dict[str, Any]]:
 
 
 def form_content(session: ReaderSession, ctx: ReadContext, label: str) -> dict[str, Any]:
-    """The content of the response form of one signed timepoint (what is printed, minus the footer)."""
-    tp = ctx.timepoint(label)
-    if tp.status != "signed" or tp.signature is None:
+    """The content of the response form of one signed timepoint (what is printed, minus the footer); while an
+    amendment of it is drafted, the form of the signed version the amendment will replace."""
+    tp = ctx.signed_version(label)
+    if tp.signature is None:
         raise ReportError(
             f"timepoint {label} of read {ctx.view.read_id} is {tp.status}, not signed: a response form is made only "
             "for a signed timepoint (sign it first)"
@@ -341,9 +442,10 @@ def form_content(session: ReaderSession, ctx: ReadContext, label: str) -> dict[s
 
 
 def summary_content(ctx: ReadContext) -> dict[str, Any]:
-    """The subject summary: every signed timepoint's numbers and responses, and the best overall response."""
+    """The subject summary: every timepoint's latest signed version (while an amendment is drafted, the version it
+    will replace), its numbers and responses, and the best overall response of those signed versions."""
     rows = []
-    for tp in ctx.signed():
+    for tp in ctx.latest_signed():
         results = tp.results or {}
         r = results.get("recist1.1") or {}
         c = results.get("choi") or {}
@@ -374,10 +476,12 @@ def summary_content(ctx: ReadContext) -> dict[str, Any]:
                 "role": les.role,
                 "organ": les.organ,
                 "axis": "SA" if les.nodal else "LD",
-                "values_mm": [lesion_value(les, measurement_of(tp, les.code), ctx.too_small_mm) for tp in ctx.signed()],
+                "values_mm": [
+                    lesion_value(les, measurement_of(tp, les.code), ctx.too_small_mm) for tp in ctx.latest_signed()
+                ],
             }
         )
-    results = ctx.view.results or {}
+    results = ctx.best_signed()
     return {
         "form": {"id": SUMMARY_ID, "version": FORM_VERSION, "title": "Subject response summary (RECIST 1.1 and Choi)"},
         **_header(ctx),

@@ -65,9 +65,12 @@ def _header_pairs(content: dict[str, Any]) -> list[tuple[str, str]]:
     who = subject["pseudonym"]
     if "patient_id" in subject:
         who += f"  (patient ID {subject['patient_id'] or '-'})"
+    protocol = content["protocol"]
     return [
         ("Trial", content["trial"]),
         ("Form", f"{content['form']['id']} version {content['form']['version']}"),
+        ("Protocol", f"SHA-256 {protocol['sha256'][:16]}..."),
+        ("Criteria", " and ".join(protocol["criteria"])),
         ("Subject", who),
         ("Read", f"{read['id']}: {read['type']}"),
         ("Reader", read["reader"]),
@@ -180,6 +183,29 @@ def _key_images(ctx: C.ReadContext, content: dict[str, Any], width: float) -> li
     return out
 
 
+def _header_notes(content: dict[str, Any]) -> list[Any]:
+    """Under the header: how this read is blinded, and the reading rules the engine applied."""
+    st = styles()
+    protocol = content["protocol"]
+    return [
+        Spacer(1, 2),
+        Paragraph(f"<b>{esc(content['blinding'])}</b>", st["small"]),
+        Paragraph(
+            esc(
+                "Reading rules: " + "; ".join(protocol["rules"]) + f". Reading protocol {content['trial']}, "
+                f"SHA-256 {protocol['sha256']} (recorded in the audit trail when the trial was set up)."
+            ),
+            st["small"],
+        ),
+    ]
+
+
+SIGNATURE_NOTE = (
+    "The signer applied this electronic signature by entering his or her password at signing; it states the "
+    "meaning above and covers the timepoint's recorded content, whose SHA-256 is given."
+)
+
+
 def _signature_block(content: dict[str, Any], width: float) -> Table:
     sig = content["signature"]
     rows = [
@@ -215,6 +241,7 @@ def form_story(ctx: C.ReadContext, content: dict[str, Any], width: float) -> lis
         title_band(content["form"]["title"], f"{content['trial']}: {content['protocol_title']}", width),
         Spacer(1, 5),
         field_table(_header_pairs(content), width),
+        *_header_notes(content),
         Spacer(1, 3),
     ]
     when = f"day {tp['day_from_baseline']} from baseline"
@@ -252,8 +279,11 @@ def form_story(ctx: C.ReadContext, content: dict[str, Any], width: float) -> lis
         story.append(Paragraph(f"<b>Reader's comment:</b> {esc(content['comment'])}", st["base"]))
     if content["amendment_reason"]:
         story.append(Paragraph(f"<b>Amended:</b> {esc(content['amendment_reason'])}", st["base"]))
-    story.append(Paragraph("Key images (measured slice at baseline and at this timepoint)", st["h2"]))
-    story += _key_images(ctx, content, width)
+    # The heading stays with the first row of images (it was left alone at the foot of page 1).
+    images = _key_images(ctx, content, width)
+    heading = Paragraph("Key images (measured slice at baseline and at this timepoint)", st["h2"])
+    story.append(KeepTogether([heading, *images[:1]]))
+    story += images[1:]
     story.append(
         KeepTogether(
             [
@@ -262,8 +292,9 @@ def form_story(ctx: C.ReadContext, content: dict[str, Any], width: float) -> lis
                 Spacer(1, 2),
                 Paragraph(
                     esc(
-                        f"Responses computed by the criteria engine {content['engine_version']}. The footer hash is "
-                        "the SHA-256 of this form's canonical content, recorded in the audit trail at export."
+                        f"{SIGNATURE_NOTE} Responses computed by the criteria engine {content['engine_version']}. "
+                        "The footer hash is the SHA-256 of this form's canonical content, recorded in the audit "
+                        "trail at export."
                     ),
                     st["small"],
                 ),
@@ -346,6 +377,7 @@ def summary_story(content: dict[str, Any], width: float) -> list[Any]:
         title_band(content["form"]["title"], f"{content['trial']}: {content['protocol_title']}", width),
         Spacer(1, 5),
         field_table(_header_pairs(content), width),
+        *_header_notes(content),
         Paragraph("Timepoints (signed)", st["h2"]),
     ]
     dated = any(r["study_date"] for r in content["timepoints"])
@@ -356,7 +388,7 @@ def summary_story(content: dict[str, Any], width: float) -> list[Any]:
         dens = num(r["density_hu"]) + ("*" if r["density_evaluable"] is False else "")
         rows.append(
             [
-                r["label"],
+                r["label"] + (f" (v{r['version']})" if r["version"] > 1 else ""),
                 str(r["day_from_baseline"]),
                 *([r["study_date"] or "-"] if dated else []),
                 (r["modality"] or "-") + ("+C" if r["contrast"] else ""),

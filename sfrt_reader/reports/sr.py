@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -133,7 +134,8 @@ def _group(
         measurements.append(
             hd.sr.Measurement(SHORT, float(m.short_axis_mm), codes.UCUM.Millimeter, referenced_coordinates=refs or None)
         )
-    if m.mean_hu is not None and (m.unit in (None, "HU")) and tp.modality == "CT":
+    if m.mean_hu is not None:
+        concept, unit = _density_concept(les, tp, m)
         refs = []
         region = next((o["region"] for o in m.objects if o.get("kind") == "region_statistics"), None)
         if region is not None and region.get("sop_instance_uid"):
@@ -150,9 +152,9 @@ def _group(
                 refs = [hd.sr.CoordinatesForMeasurement("POLYLINE", _to_pixels(volume, pts), src)]
         measurements.append(
             hd.sr.Measurement(
-                DENSITY,
+                concept,
                 float(m.mean_hu),
-                codes.UCUM.HounsfieldUnit,
+                unit,
                 derivation=codes.SCT.Mean,
                 referenced_coordinates=refs or None,
             )
@@ -182,6 +184,23 @@ def _group(
             )
         )
     return _lesion_group(ctx, les, tp, order, measurements or None, [_status_evaluation(m.status)])
+
+
+def _density_concept(les: LesionView, tp: AssessmentView, m: MeasurementView) -> tuple[Any, Any]:
+    """(concept, unit) of a region's mean: Hounsfield units on CT, MR signal intensity in arbitrary units on MR.
+
+    The measurement layer records "HU" on CT and "signal" on every other modality; a mean whose unit contradicts
+    the study's modality is refused rather than written under the wrong name.
+    """
+    unit = m.unit or ("HU" if tp.modality == "CT" else "signal")
+    if tp.modality == "CT" and unit == "HU":
+        return DENSITY, codes.UCUM.HounsfieldUnit
+    if tp.modality == "MR" and unit == "signal":
+        return K.MR_SIGNAL, K.ARBITRARY_UNIT
+    raise ReportError(
+        f"the mean of {les.code} at {tp.label} is recorded in {unit!r} on a {tp.modality or 'unknown'} study: "
+        "measure the region again on this timepoint's images, then export"
+    )
 
 
 def _status_evaluation(status: str) -> Any:
@@ -228,7 +247,7 @@ def _lesion_group(
             value=int(tp.day or 0), unit=codes.UCUM.Day, event_type=codes.DCM.Baseline
         ),
     )
-    return hd.sr.MeasurementsAndQualitativeEvaluations(
+    group = hd.sr.MeasurementsAndQualitativeEvaluations(
         tracking_identifier=hd.sr.TrackingIdentifier(
             uid=tracking_uid(ctx.trial_id, ctx.view.pseudonym, ctx.view.read_id, les.code), identifier=les.code
         ),
@@ -238,21 +257,83 @@ def _lesion_group(
         measurements=measurements or None,
         qualitative_evaluations=evaluations,
     )
+    if les.description:
+        # The reader's note on the lesion (TID 1501 has no row for it: a Comment the group CONTAINS).
+        group[0].ContentSequence.append(_text(K.COMMENT, les.description))
+    return group
 
 
-def _timepoint_evaluations(tp: AssessmentView) -> Any:
-    """TID 1500's Qualitative Evaluations container: new lesions, nodules, and both criteria's responses."""
+def _text(name: Any, value: str) -> Any:
+    """A TEXT item (UT, so a long comment is kept whole) that its container CONTAINS."""
     import highdicom as hd
     from highdicom.sr.enum import RelationshipTypeValues as R
 
+    return hd.sr.TextContentItem(name=name, value=value, relationship_type=R.CONTAINS)
+
+
+@dataclass(frozen=True)
+class ReadOutcome:
+    """What a timepoint's SR says about the read as a whole, gathered from the session by `outcome_of`.
+
+    `best` is the engine's best overall response and first progression day per criterion using the timepoints up
+    to this one only (what was known when it was signed, as on the PDF form). `baseline_date` (unblinded reads
+    only) turns the progression day into a calendar date. `adjudication` and `rationale` are filled only for a
+    session allowed to know them (adjudicator, manager): a reader is not told whether his read was chosen.
+    """
+
+    best: dict[str, dict[str, Any]]
+    baseline_date: date | None = None
+    adjudication: str | None = None
+    rationale: str | None = None
+
+
+def outcome_of(
+    session: ReaderSession,
+    ctx: C.ReadContext,
+    label: str,
+    adjudication: tuple[str | None, str | None] | None = None,
+) -> ReadOutcome:
+    """`adjudication`: the read's (state, rationale) when already looked up (once per read, not per timepoint)."""
+    base = ctx.study_date(ctx.baseline_label)
+    state, rationale = adjudication or adjudication_of(session, ctx.view.read_id)
+    return ReadOutcome(
+        best=C.best_so_far(session, ctx, label),
+        baseline_date=None if ctx.blinded or base is None else date.fromisoformat(base),
+        adjudication=state,
+        rationale=rationale,
+    )
+
+
+def adjudication_of(session: ReaderSession, read_id: int) -> tuple[str | None, str | None]:
+    """(chosen / not chosen / pending / withdrawn, the adjudicator's rationale) of a read; (None, None) when no
+    adjudication concerns it or the session is a reader's."""
+    if session.role not in ("adjudicator", "manager"):
+        return None, None
+    for adj in session.adjudications():
+        for rid, letter in ((adj.read_a, "A"), (adj.read_b, "B")):
+            if rid != read_id:
+                continue
+            if adj.status == "decided":
+                return ("chosen" if adj.chosen == letter else "not chosen"), adj.rationale
+            return adj.status, None
+    return None, None
+
+
+def _timepoint_evaluations(tp: AssessmentView, outcome: ReadOutcome | None) -> Any:
+    """TID 1500's Qualitative Evaluations container: new lesions, nodules, both criteria's responses, the best
+    overall response so far with its progression day (and date, unblinded), the reader's comment and the
+    adjudication of the read."""
+    import highdicom as hd
+    from highdicom.sr.enum import RelationshipTypeValues as R
+
+    def with_method(item: Any, criterion: Any) -> Any:
+        modifier = hd.sr.CodeContentItem(name=K.EVALUATION_METHOD, value=criterion, relationship_type=R.HAS_CONCEPT_MOD)
+        item.ContentSequence = hd.sr.ContentSequence([modifier])
+        return item
+
     def code_item(name: Any, value: Any, criterion: Any = None) -> Any:
         item = hd.sr.CodeContentItem(name=name, value=value, relationship_type=R.CONTAINS)
-        if criterion is not None:
-            modifier = hd.sr.CodeContentItem(
-                name=K.EVALUATION_METHOD, value=criterion, relationship_type=R.HAS_CONCEPT_MOD
-            )
-            item.ContentSequence = hd.sr.ContentSequence([modifier])
-        return item
+        return item if criterion is None else with_method(item, criterion)
 
     items = [
         code_item(_private(*K.NEW_LESIONS), K.new_lesion_values()[tp.new_lesions]),
@@ -271,6 +352,32 @@ def _timepoint_evaluations(tp: AssessmentView) -> Any:
             if value not in table:
                 raise ReportError(f"{criterion} {field_name} response {value!r} has no SR code")
             items.append(code_item(concept, table[value], method))
+        # Best response and progression only once a follow-up has a response (at baseline the engine's "NE"
+        # would read as a finding).
+        best = (outcome.best.get(criterion) or {}) if outcome is not None and entry.get("overall") else {}
+        bor = best.get("best_overall_response")
+        if bor is not None:
+            if bor not in K.overall_responses():
+                raise ReportError(f"{criterion} best overall response {bor!r} has no SR code")
+            items.append(code_item(K.standard(K.BEST_RESPONSE), K.overall_responses()[bor], method))
+        day = best.get("progression_day")
+        if day is not None:
+            num = hd.sr.NumContentItem(
+                name=_private(*K.PROGRESSION_DAY), value=int(day), unit=codes.UCUM.Day, relationship_type=R.CONTAINS
+            )
+            items.append(with_method(num, method))
+            if outcome is not None and outcome.baseline_date is not None:
+                when = outcome.baseline_date + timedelta(days=int(day))
+                dated = hd.sr.DateContentItem(
+                    name=_private(*K.PROGRESSION_DATE), value=when, relationship_type=R.CONTAINS
+                )
+                items.append(with_method(dated, method))
+    if tp.comment:
+        items.append(_text(K.COMMENT, tp.comment))
+    if outcome is not None and outcome.adjudication is not None:
+        items.append(code_item(_private(*K.ADJUDICATION), K.adjudication_states()[outcome.adjudication]))
+        if outcome.rationale:
+            items.append(_text(_private(*K.ADJUDICATION_RATIONALE), outcome.rationale))
     container = hd.sr.ContainerContentItem(
         name=hd.sr.CodedConcept(*K.QUALITATIVE_EVALUATIONS), relationship_type=R.CONTAINS
     )
@@ -293,12 +400,14 @@ def _any_image_of_study(folder: str, study_uid: str | None) -> Dataset | None:
     return None
 
 
-def build_sr(ctx: C.ReadContext, label: str, library: ImageLibrary | None = None) -> Dataset:
-    """The TID 1500 Comprehensive 3D SR of one signed timepoint of a read."""
+def build_sr(
+    ctx: C.ReadContext, label: str, library: ImageLibrary | None = None, outcome: ReadOutcome | None = None
+) -> Dataset:
+    """The TID 1500 Comprehensive 3D SR of one signed timepoint of a read (`outcome`: see `outcome_of`)."""
     import highdicom as hd
 
-    tp = ctx.timepoint(label)
-    if tp.status != "signed" or tp.signature is None:
+    tp = ctx.signed_version(label)
+    if tp.signature is None:
         raise ReportError(f"timepoint {label} of read {ctx.view.read_id} is not signed: sign it before exporting")
     images = ctx.images.get(label)
     if images is None or images.folder is None:
@@ -338,7 +447,7 @@ def build_sr(ctx: C.ReadContext, label: str, library: ImageLibrary | None = None
         imaging_measurements=groups,
         title=codes.DCM.ImagingMeasurementReport,
     )
-    report[0].ContentSequence.append(_timepoint_evaluations(tp))
+    report[0].ContentSequence.append(_timepoint_evaluations(tp, outcome))
     evidence_list = list(evidence.datasets.values())
     sr = hd.sr.Comprehensive3DSR(
         evidence=evidence_list,
@@ -370,15 +479,17 @@ def _strip_identifying(sr: Dataset) -> None:
 
 
 def write_sr(session: ReaderSession, read_id: int, out: Path, record: bool = True) -> list[Path]:
-    """One SR file per signed timepoint of a read, written into folder `out` (created if missing)."""
+    """One SR file per signed timepoint of a read (its latest signed version while an amendment is drafted),
+    written into folder `out` (created if missing)."""
     ctx = C.gather(session, read_id)
     if out.exists() and not out.is_dir():
         raise ReportError(f"{out} is a file: --format sr writes one file per timepoint into a folder")
     out.mkdir(parents=True, exist_ok=True)
     library = ImageLibrary()
+    adjudication = adjudication_of(session, read_id)
     paths = []
-    for tp in ctx.signed():
-        sr = build_sr(ctx, tp.label, library)
+    for tp in ctx.latest_signed():
+        sr = build_sr(ctx, tp.label, library, outcome_of(session, ctx, tp.label, adjudication))
         path = out / f"read{read_id}_{ctx.view.pseudonym}_{tp.label}_SR.dcm"
         sr.save_as(path, enforce_file_format=True)
         paths.append(path)

@@ -56,6 +56,17 @@ NON_TARGET_RESPONSE = ("NTRESP", "Non-target lesion response")
 CURRENT_RESPONSE = codes.DCM.CurrentResponse  # 112048: the overall response of this timepoint
 EVALUATION_METHOD = codes.DCM.ResponseEvaluationMethod  # 112021, as a concept modifier of each response
 QUALITATIVE_EVALUATIONS = ("C0034375", "UMLS", "Qualitative Evaluations")  # TID 1500 row 12
+# The mean of a region: attenuation in Hounsfield units on CT; on MR the signal intensity, whose scale is the
+# scanner's own (not comparable between scans), so it is given in UCUM's "arbitrary unit" as DICOM pairs them in
+# CID 7180 / CID 7181 (the semantics and units of parametric map values).
+MR_SIGNAL = codes.DCM.MRSignalIntensity  # 110852
+ARBITRARY_UNIT = codes.UCUM.ArbitraryUnit  # [arb'U]
+COMMENT = codes.DCM.Comment  # 121106: the reader's free text, on a lesion or on the timepoint
+BEST_RESPONSE = codes.DCM.BestOverallResponse  # 112049, as known at this timepoint
+PROGRESSION_DAY = ("PROGDAY", "Day of first progression from baseline")
+PROGRESSION_DATE = ("PROGDATE", "Date of first progression")  # unblinded reads only
+ADJUDICATION = ("ADJUD", "Central review adjudication of this read")
+ADJUDICATION_RATIONALE = ("ADJRAT", "Adjudication rationale")
 VOLUME = codes.SCT.Volume
 VOLUME_METHOD = codes.DCM.SumOfSegmentedVoxelMethodForVolume  # 126030
 MILLILITER = ("ml", "UCUM", "milliliter")
@@ -126,6 +137,16 @@ def overall_responses() -> dict[str, Any]:
         "PD": private("PD", "Progressive disease"),
         "NE": not_evaluable(),
         "NON_CR_NON_PD": private("NONCRNONPD", "Non-CR/non-PD"),
+    }
+
+
+def adjudication_states() -> dict[str, Any]:
+    """What became of this read in the adjudication of a discordant subject (as `tables.adjudication_states`)."""
+    return {
+        "chosen": private("CHOSEN", "Chosen by the adjudicator"),
+        "not chosen": private("NOTCHOSEN", "Not chosen by the adjudicator"),
+        "pending": private("PENDING", "Adjudication pending"),
+        "withdrawn": private("WITHDRAWN", "Adjudication withdrawn (reads agree)"),
     }
 
 

@@ -49,15 +49,23 @@ class ParsedGroup:
     scoords: dict[str, tuple[str, list[list[float]], str]] = field(default_factory=dict)  # kind -> type, px, SOP
     fragments: list[float] = field(default_factory=list)
     non_target_status: str | None = None
+    density_unit: str | None = None  # "HU" (attenuation coefficient) or "signal" (MR signal intensity)
+    comment: str | None = None  # the reader's note on the lesion
 
 
 @dataclass
 class TimepointEvaluations:
-    """The timepoint-level items: new lesions, intratumoral nodules, and responses by criterion."""
+    """The timepoint-level items: new lesions, intratumoral nodules, responses by criterion, the best overall
+    response so far with its progression day (and date, in an unblinded read's SR), the reader's comment, and the
+    read's adjudication when the exporting session could know it."""
 
     new_lesions: str | None = None
     nodules: bool | None = None
     responses: dict[str, dict[str, str]] = field(default_factory=dict)  # criterion -> target/non_target/overall
+    best: dict[str, dict[str, Any]] = field(default_factory=dict)  # criterion -> best_overall_response, ...
+    comment: str | None = None
+    adjudication: str | None = None
+    rationale: str | None = None
 
 
 @dataclass(frozen=True)
@@ -67,6 +75,9 @@ class ImportedSR:
     lesions: tuple[str, ...]
     responses: dict[str, dict[str, str]] = field(default_factory=dict)
     started: bool = False  # the timepoint was started by the import
+    best: dict[str, dict[str, Any]] = field(default_factory=dict)
+    adjudication: str | None = None
+    rationale: str | None = None
 
 
 def _code_key(item: Dataset) -> K.Key:
@@ -139,8 +150,10 @@ def _group(container: Dataset) -> ParsedGroup:
             g.fragments.append(_number(item))
         elif item.ValueType == "NUM" and name == K.VOLUME.value:
             g.values["volume"] = _number(item)
-        elif item.ValueType == "NUM" and name in (S.LONG.value, S.SHORT.value, S.DENSITY.value):
-            kind = {S.LONG.value: "long", S.SHORT.value: "short", S.DENSITY.value: "density"}[name]
+        elif item.ValueType == "NUM" and name in (S.LONG.value, S.SHORT.value, S.DENSITY.value, K.MR_SIGNAL.value):
+            kind = {S.LONG.value: "long", S.SHORT.value: "short"}.get(name, "density")
+            if kind == "density":
+                g.density_unit = "HU" if name == S.DENSITY.value else "signal"
             g.values[kind] = _number(item)
             coords = _scoord(item)
             if coords is not None:
@@ -153,6 +166,8 @@ def _group(container: Dataset) -> ParsedGroup:
             g.status = _coded(item, K.reverse(K.measurement_statuses()), "a measurement status")
         elif item.ValueType == "CODE" and name == K.NON_TARGET_STATUS[0]:
             g.non_target_status = _coded(item, K.reverse(K.non_target_statuses()), "a non-target status")
+        elif item.ValueType == "TEXT" and name == K.COMMENT.value:
+            g.comment = str(item.TextValue)
     if not g.code:
         raise ReportError(
             "a measurement group of this SR has no Tracking Identifier: it was not written by sfrt-reader"
@@ -169,22 +184,42 @@ def parse_timepoint(ds: Dataset) -> TimepointEvaluations:
         K.NON_TARGET_RESPONSE[0]: ("non_target", K.reverse(K.non_target_responses())),
         K.CURRENT_RESPONSE.value: ("overall", K.reverse(K.overall_responses())),
     }
+
+    def criterion_of(item: Dataset) -> str:
+        modifiers = [m for m in item.get("ContentSequence", []) if _name(m) == K.EVALUATION_METHOD.value]
+        if not modifiers:
+            raise ReportError("a response in this SR does not say its criteria (Response Evaluation Method)")
+        return str(_coded(modifiers[0], methods, "the response criteria"))
+
     for container in ds.get("ContentSequence", []):
         if container.ValueType != "CONTAINER" or _name(container) != K.QUALITATIVE_EVALUATIONS[0]:
             continue
         for item in container.get("ContentSequence", []):
             name = _name(item)
+            if item.ValueType == "TEXT" and name == K.COMMENT.value:
+                out.comment = str(item.TextValue)
+            elif item.ValueType == "TEXT" and name == K.ADJUDICATION_RATIONALE[0]:
+                out.rationale = str(item.TextValue)
+            elif item.ValueType == "NUM" and name == K.PROGRESSION_DAY[0]:
+                out.best.setdefault(criterion_of(item), {})["progression_day"] = int(_number(item))
+            elif item.ValueType == "DATE" and name == K.PROGRESSION_DATE[0]:
+                value = str(item.Date)
+                out.best.setdefault(criterion_of(item), {})["progression_date"] = (
+                    f"{value[:4]}-{value[4:6]}-{value[6:8]}"
+                )
             if item.ValueType != "CODE":
                 continue
-            if name == K.NEW_LESIONS[0]:
+            if name == K.ADJUDICATION[0]:
+                out.adjudication = _coded(item, K.reverse(K.adjudication_states()), "an adjudication outcome")
+            elif name == K.BEST_RESPONSE.value:
+                best = _coded(item, K.reverse(K.overall_responses()), "a best overall response")
+                out.best.setdefault(criterion_of(item), {})["best_overall_response"] = best
+            elif name == K.NEW_LESIONS[0]:
                 out.new_lesions = _coded(item, K.reverse(K.new_lesion_values()), "new lesions")
             elif name == K.NODULES[0]:
                 out.nodules = _coded(item, K.reverse(K.yes_no()), "new intratumoral nodules")
             elif name in tables:
-                modifiers = [m for m in item.get("ContentSequence", []) if _name(m) == K.EVALUATION_METHOD.value]
-                if not modifiers:
-                    raise ReportError("a response in this SR does not say its criteria (Response Evaluation Method)")
-                criterion = _coded(modifiers[0], methods, "the response criteria")
+                criterion = criterion_of(item)
                 field_name, table = tables[name]
                 out.responses.setdefault(criterion, {})[field_name] = _coded(item, table, "a response")
     return out
@@ -341,7 +376,13 @@ def import_sr(session: ReaderSession, path: Path, read_id: int | None = None) ->
         if g.code not in known:
             role = g.role if g.role in ("target", "non-target", "new") else "target"
             session.add_lesion(
-                rid, g.code, role, g.organ or "unspecified", nodal=g.nodal, label=label if role == "new" else None
+                rid,
+                g.code,
+                role,
+                g.organ or "unspecified",
+                nodal=g.nodal,
+                label=label if role == "new" else None,
+                description=g.comment,
             )
             known.add(g.code)
         if g.non_target_status is not None:
@@ -357,10 +398,25 @@ def import_sr(session: ReaderSession, path: Path, read_id: int | None = None) ->
             short_axis_mm=g.values.get("short"),
             mean_hu=density,
             volume_ml=g.values.get("volume"),
-            unit="HU" if density is not None else None,
+            unit=g.density_unit if density is not None else None,
             fragments_mm=g.fragments or None,
             objects=_objects(g, library, folder),
         )
-    if timepoint.new_lesions is not None or timepoint.nodules is not None:
-        session.set_timepoint(rid, label, new_lesions=timepoint.new_lesions, new_intratumoral_nodules=timepoint.nodules)
-    return ImportedSR(rid, label, tuple(g.code for g in groups), timepoint.responses, started)
+    if timepoint.new_lesions is not None or timepoint.nodules is not None or timepoint.comment is not None:
+        session.set_timepoint(
+            rid,
+            label,
+            new_lesions=timepoint.new_lesions,
+            new_intratumoral_nodules=timepoint.nodules,
+            comment=timepoint.comment,
+        )
+    return ImportedSR(
+        rid,
+        label,
+        tuple(g.code for g in groups),
+        timepoint.responses,
+        started,
+        timepoint.best,
+        timepoint.adjudication,
+        timepoint.rationale,
+    )

@@ -1,9 +1,14 @@
 """Tidy tables for the trial statistician: one row per lesion x timepoint and one row per timepoint (both
 criteria), as CSV or as an XLSX workbook with a data dictionary sheet.
 
-The trial-level export is the union of the reads' rows. A blinded (central) read's rows carry the pseudonym and
-days from baseline only; a local read's rows add the patient ID and the study date, taken from the session's
-identity view, which a blinded session cannot obtain.
+The trial-level export is the union of the reads' rows: per read and timepoint, the latest SIGNED version (while
+an amendment is drafted, the version it will replace, flagged `amendment_open`); drafts only when asked for, as
+extra rows with status "draft". The best overall response and progression day come from the signed timepoints
+only, so what a reader is drafting never reaches an analysis. Each row carries the read's adjudication outcome
+(chosen / not chosen / pending / withdrawn) when the exporting session may know it.
+
+A blinded (central) read's rows carry the pseudonym and days from baseline only; a local read's rows add the patient
+ID and the study date, taken from the session's identity view, which a blinded session cannot obtain.
 """
 
 from __future__ import annotations
@@ -28,11 +33,26 @@ COMMON: dict[str, tuple[str, str]] = {
     "patient_id": ("text", "patient ID (local reads only; empty in blinded reads)"),
     "timepoint": ("text", "protocol timepoint label (baseline, 3m, 6m...)"),
     "timepoint_version": ("integer", "version of the timepoint assessment (2 and more after amendments)"),
-    "status": ("text", "signed or draft"),
+    "status": (
+        "text",
+        "signed (the latest signed version of the timepoint), or draft (only with --include-drafts: work in progress, "
+        "not for analysis)",
+    ),
+    "amendment_open": (
+        "boolean",
+        "true on a signed row whose timepoint is being amended: a newer version is a draft and will replace it when "
+        "signed",
+    ),
     "day": ("integer", "days from the baseline scan"),
     "study_date": ("date", "calendar date of the study (local reads only; empty in blinded reads)"),
     "modality": ("text", "CT or MR"),
     "contrast": ("boolean", "contrast-enhanced study"),
+    "adjudication": (
+        "text",
+        "central review of a discordant subject: 'chosen' for the read the adjudicator chose (the result to "
+        "analyse), 'not chosen' for the other, 'pending' while undecided, 'withdrawn' when amended reads came to "
+        "agree; empty when no adjudication was called (or for a reader, who is not told)",
+    ),
 }
 LESION_COLUMNS: dict[str, tuple[str, str]] = {
     **COMMON,
@@ -71,8 +91,14 @@ for _prefix, _name in (("recist", "RECIST 1.1"), ("choi", "Choi")):
             f"{_prefix}_target": ("text", f"{_name}: target lesion response"),
             f"{_prefix}_non_target": ("text", f"{_name}: non-target response"),
             f"{_prefix}_overall": ("text", f"{_name}: overall timepoint response"),
-            f"{_prefix}_best_overall_response": ("text", f"{_name}: best overall response of the read"),
-            f"{_prefix}_progression_day": ("integer", f"{_name}: day of first progression of the read"),
+            f"{_prefix}_best_overall_response": (
+                "text",
+                f"{_name}: best overall response of the read, from its signed timepoints only",
+            ),
+            f"{_prefix}_progression_day": (
+                "integer",
+                f"{_name}: day of first progression of the read, from its signed timepoints only",
+            ),
         }
     )
 TIMEPOINT_COLUMNS.update(
@@ -83,12 +109,6 @@ TIMEPOINT_COLUMNS.update(
         "engine_version": ("text", "criteria engine version that computed the responses"),
         "signed_by": ("text", "signer (user name)"),
         "signed_at_utc": ("date-time", "signature time, UTC"),
-        "adjudication": (
-            "text",
-            "central review of a discordant subject: 'chosen' for the read the adjudicator chose (the result to "
-            "analyse), 'not chosen' for the other, 'pending' while undecided, 'withdrawn' when amended reads came to "
-            "agree; empty when no adjudication was called (or for a reader, who is not told)",
-        ),
     }
 )
 BLINDED_EMPTY = ("patient_id", "study_date")
@@ -100,7 +120,7 @@ class Tables:
     timepoints: pd.DataFrame
 
 
-def _common(ctx: C.ReadContext, tp: Any) -> dict[str, Any]:
+def _common(ctx: C.ReadContext, tp: Any, adjudication: str | None) -> dict[str, Any]:
     return {
         "trial": ctx.trial_id,
         "read_id": ctx.view.read_id,
@@ -110,23 +130,45 @@ def _common(ctx: C.ReadContext, tp: Any) -> dict[str, Any]:
         "patient_id": ctx.identity.patient_id if ctx.identity else None,
         "timepoint": tp.label,
         "timepoint_version": tp.version,
-        "status": tp.status,
+        "status": "signed" if tp.signature is not None else "draft",
+        "amendment_open": tp.label in ctx.amended and tp.signature is not None,
         "day": tp.day,
         "study_date": ctx.study_date(tp.label),
         "modality": tp.modality,
         "contrast": tp.contrast,
+        "adjudication": adjudication,
     }
 
 
-def read_rows(ctx: C.ReadContext, signed_only: bool = True) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def export_versions(ctx: C.ReadContext, include_drafts: bool = False) -> list[Any]:
+    """The timepoint versions a read contributes rows for: the latest signed version of each timepoint, and with
+    `include_drafts` the current drafts too (a new timepoint, or an amendment next to the version it amends)."""
+    out = []
+    for tp in ctx.view.timepoints:
+        if tp.status == "signed":
+            out.append(tp)
+            continue
+        if tp.label in ctx.amended:
+            out.append(ctx.amended[tp.label])
+        if include_drafts:
+            out.append(tp)
+    return out
+
+
+def read_rows(
+    ctx: C.ReadContext, include_drafts: bool = False, adjudication: str | None = None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(lesion rows, timepoint rows) of one read."""
     lesion_rows: list[dict[str, Any]] = []
     tp_rows: list[dict[str, Any]] = []
-    results = ctx.view.results or {}
-    timepoints = [tp for tp in ctx.view.timepoints if tp.status == "signed" or not signed_only]
-    baseline = next((tp for tp in ctx.view.timepoints if tp.label == ctx.baseline_label), None)
+    results = ctx.best_signed()
+    timepoints = export_versions(ctx, include_drafts)
+    base_versions = [tp for tp in ctx.latest_signed() if tp.label == ctx.baseline_label]
+    baseline = base_versions[0] if base_versions else None
+    if baseline is None and include_drafts:
+        baseline = next((tp for tp in ctx.view.timepoints if tp.label == ctx.baseline_label), None)
     for tp in timepoints:
-        common = _common(ctx, tp)
+        common = _common(ctx, tp, adjudication)
         for les in ctx.view.lesions:
             if les.role == "new" and les.first_label != tp.label and C.measurement_of(tp, les.code) is None:
                 continue
@@ -188,19 +230,20 @@ def read_rows(ctx: C.ReadContext, signed_only: bool = True) -> tuple[list[dict[s
     return lesion_rows, tp_rows
 
 
-def build_tables(contexts: list[C.ReadContext], adjudication: dict[int, str | None] | None = None) -> Tables:
+def build_tables(
+    contexts: list[C.ReadContext], adjudication: dict[int, str | None] | None = None, include_drafts: bool = False
+) -> Tables:
     """The union over reads; identifiers only in local reads' rows. Columns follow the data dictionary.
 
-    `adjudication` (read number -> state, from `adjudication_states`) fills the timepoint rows' adjudication column,
-    so that the statistician takes the chosen read of an adjudicated subject.
+    `adjudication` (read number -> state, from `adjudication_states`) fills both tables' adjudication column, so
+    that the statistician takes the chosen read of an adjudicated subject.
     """
     lesion_rows: list[dict[str, Any]] = []
     tp_rows: list[dict[str, Any]] = []
     for ctx in contexts:
-        les, tps = read_rows(ctx)
+        les, tps = read_rows(ctx, include_drafts, (adjudication or {}).get(ctx.view.read_id))
         lesion_rows += les
-        state = (adjudication or {}).get(ctx.view.read_id)
-        tp_rows += [{**row, "adjudication": state} for row in tps]
+        tp_rows += tps
     lesions = pd.DataFrame.from_records(lesion_rows, columns=list(LESION_COLUMNS))
     timepoints = pd.DataFrame.from_records(tp_rows, columns=list(TIMEPOINT_COLUMNS))
     if all(ctx.blinded for ctx in contexts):

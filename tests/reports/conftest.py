@@ -126,10 +126,12 @@ def build_read(
     subject_index: int = 0,
     sign: bool = True,
     second_target: bool = False,
+    comments: dict[str, str] | None = None,
 ) -> DemoRead:
     """Trial, site, subject, import (de-identified for central), a reader, and every timepoint read and signed
     (with sign=False: the baseline only, unsigned). second_target: the inguinal node of demo-01 measured as a
-    second target T2 (by its long axis), for forms with four key images."""
+    second target T2 (by its long axis), for forms with four key images. comments: the reader's free-text comment
+    per timepoint label, written before signing."""
     subject = truth["subjects"][subject_index]
     db_path = tmp / f"reads-{paradigm}.sqlite"
     service = ReadingService(open_database(str(db_path)))
@@ -173,6 +175,8 @@ def build_read(
             nsop = remap_uid(n1["sop_instance_uid"], secret) if paradigm == "central" else n1["sop_instance_uid"]
             session.add_lesion(read_id, "N1", "new", "adductor compartment", label=label)
             record(session, read_id, label, "N1", measurement_objects(n1, series, nsop))
+        if comments and label in comments:
+            session.set_timepoint(read_id, label, comment=comments[label])
         if not sign:
             break  # only the baseline, left unsigned
         session.sign(read_id, label, PASSWORD)
