@@ -38,7 +38,9 @@ def body_mask(image: sitk.Image, unit: str) -> sitk.Image:
     mask = sitk.BinaryThreshold(image, lowerThreshold=threshold, upperThreshold=1e30, insideValue=1, outsideValue=0)
     spacing = image.GetSpacing()
     radius = [max(1, round(OPENING_RADIUS_MM / s)) for s in spacing]
-    mask = sitk.BinaryMorphologicalOpening(mask, radius, sitk.sitkBall)
+    # A box, not a ball: ITK opens with a box line by line, several times faster on a 512-matrix scan, and the
+    # opening only has to remove structures a few millimetres thin (table shells, noise).
+    mask = sitk.BinaryMorphologicalOpening(mask, radius, sitk.sitkBox)
     components = sitk.ConnectedComponent(mask)
     labels = sitk.GetArrayViewFromImage(components)
     counts = np.bincount(np.asarray(labels).ravel())

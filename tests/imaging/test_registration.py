@@ -130,12 +130,6 @@ def _demo_results(subject_index: int, size: int = 128) -> tuple[_DemoResult, ...
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    reason="known shortfall: the error is a shift along the limb (z) of 1-8 mm on the demo phantoms, whose anatomy "
-    "varies too little along the limb to fix that direction; rotation and the axial position are recovered (see "
-    "the test below and the README's registration section)",
-    strict=False,
-)
 @pytest.mark.parametrize("subject_index", [0, 1, 2], ids=[s.code for s in SUBJECTS])
 def test_tumour_centre_maps_within_2_mm_for_every_follow_up(subject_index: int) -> None:
     """The baseline's true tumour centre, mapped by the registration, lands within 2 mm of the follow-up's true
@@ -148,8 +142,9 @@ def test_tumour_centre_maps_within_2_mm_for_every_follow_up(subject_index: int) 
 @pytest.mark.slow
 @pytest.mark.parametrize("subject_index", [0, 1, 2], ids=[s.code for s in SUBJECTS])
 def test_rotation_and_axial_position_are_recovered_for_every_follow_up(subject_index: int) -> None:
-    """What registration does recover on every demo follow-up: the rotation to within 0.5 degree and the tumour
-    centre's position in the axial plane to within 1 mm (the shortfall is along the limb only)."""
+    """The parts of the transform the gradient stages recover on every demo follow-up: the rotation to within 0.5
+    degree and the tumour centre's position in the axial plane to within 1 mm (the search along the table axis
+    does not touch them)."""
     results = _demo_results(subject_index)
     assert all(r.verdict == "ok" for r in results), results
     assert max(r.rotation_error_deg for r in results) < 0.5, results
@@ -276,6 +271,9 @@ def test_too_small_a_field_of_view_is_refused(pair: tuple[Volume, Volume]) -> No
         ({"working_spacing_mm": 0.0}, "working_spacing_mm"),
         ({"min_body_dice": 1.5}, "min_body_dice"),
         ({"max_rotation_deg": -1.0}, "max_rotation_deg"),
+        ({"axial_search_mm": -1.0}, "axial_search_mm"),
+        ({"axial_samples": 5}, "axial_samples"),
+        ({"native_pixel_mm": float("nan")}, "native_pixel_mm"),
     ],
 )
 def test_invalid_options_are_refused(changes: dict[str, Any], message: str) -> None:
