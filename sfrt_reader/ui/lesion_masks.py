@@ -26,6 +26,7 @@ from PySide6.QtGui import QUndoCommand
 
 from sfrt_reader.errors import SfrtError
 from sfrt_reader.ui.mask_overlay import ShownMask
+from sfrt_reader.ui.worker_errors import failure_text
 
 if TYPE_CHECKING:
     from sfrt_reader.imaging.volume import Volume
@@ -75,12 +76,8 @@ class StrokeTask(QRunnable):
         s = self.stroke
         try:
             mask = painted_mask(s.volume, self.base, s.path, s.radius_mm, s.erase)
-        except SfrtError as error:
-            self.signals.failed.emit(self, str(error))
-        except Exception as error:  # a bug below: the type, not the text
-            self.signals.failed.emit(
-                self, f"the brush stroke could not be painted (internal error {type(error).__name__})"
-            )
+        except Exception as error:
+            self.signals.failed.emit(self, failure_text(error, "the brush stroke could not be painted"))
         else:
             self.signals.done.emit(self, mask)
 
@@ -105,12 +102,8 @@ class MeasureMaskTask(QRunnable):
 
         try:
             result = measure_segmentation(self.volume, self.mask)
-        except SfrtError as error:
-            self.signals.failed.emit(self, str(error))
-        except Exception as error:  # a bug below: the type, not the text
-            self.signals.failed.emit(
-                self, f"the edited mask could not be measured (internal error {type(error).__name__})"
-            )
+        except Exception as error:
+            self.signals.failed.emit(self, failure_text(error, "the edited mask could not be measured"))
         else:
             self.signals.done.emit(self, result)
 

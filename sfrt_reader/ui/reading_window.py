@@ -49,6 +49,7 @@ from sfrt_reader.ui.overlays import MeasurementItem
 from sfrt_reader.ui.reading_panels import AmendDialog, LesionTable, ResponsePanel, SignDialog
 from sfrt_reader.ui.state.annotations import TimepointInfo
 from sfrt_reader.ui.state.tools import Tool
+from sfrt_reader.ui.worker_errors import failure_text
 
 
 def load_study(path: str, study_uid: str, progress: Any) -> Volume:
@@ -88,10 +89,8 @@ class SegmentTask(QRunnable):
 
         try:
             result = measure_segmentation(self.volume, segment_lesion(self.volume, self.seed))
-        except SfrtError as error:
-            self.signals.failed.emit(self, str(error))
-        except Exception as error:  # a bug below: the type, not the text
-            self.signals.failed.emit(self, f"the segmentation failed (internal error {type(error).__name__})")
+        except Exception as error:
+            self.signals.failed.emit(self, failure_text(error, "the segmentation failed"))
         else:
             if not self.cancelled.is_set():
                 self.signals.done.emit(self, result)
