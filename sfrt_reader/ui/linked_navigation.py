@@ -469,22 +469,15 @@ class LinkedNavigation(QObject):
     def reject(self, label: str, reason: str) -> bool:
         """Reject the stored registration of `label` with the reader's reason; linking falls back for it."""
         w = self.window
-        baseline, follow_up = w.volume_of.get(self.link.baseline), w.volume_of.get(label)
-        if baseline is None or follow_up is None:
-            w.show_error(f"{label} is not loaded")
+        pair = self._series_pair(label)
+        if pair is None:
             return False
         try:
-            rejected = w.session.reject_registration(
-                w.read_id, baseline.series_instance_uid, follow_up.series_instance_uid, self.options_key, reason
-            )
+            rejected = w.session.reject_registration(w.read_id, *pair, self.options_key, reason)
         except SfrtError as error:
             w.show_error(str(error))
             return False
-        self.link.set_registration(label, rejected)
-        self._refresh_badges()
-        w.show_status(f"Registration of {label} rejected: {label} is linked by table position")
-        if self.mode == LinkMode.ANATOMY:
-            self._sync_from_active()
+        self._apply_judgement(label, rejected, f"Registration of {label} rejected: {label} is linked by table position")
         return True
 
     def withdraw_current(self) -> None:
@@ -497,24 +490,34 @@ class LinkedNavigation(QObject):
     def withdraw(self, label: str) -> bool:
         """Withdraw the reader's rejection of `label`'s registration; linking uses the registration again."""
         w = self.window
-        baseline, follow_up = w.volume_of.get(self.link.baseline), w.volume_of.get(label)
-        if baseline is None or follow_up is None:
-            w.show_error(f"{label} is not loaded")
+        pair = self._series_pair(label)
+        if pair is None:
             return False
         try:
-            used = w.session.withdraw_registration_rejection(
-                w.read_id, baseline.series_instance_uid, follow_up.series_instance_uid, self.options_key
-            )
+            used = w.session.withdraw_registration_rejection(w.read_id, *pair, self.options_key)
         except SfrtError as error:
             w.show_error(f"{label}: {error}")
             return False
-        self.link.set_registration(label, used)
-        self._refresh_badges()
         how = "linked by anatomy again" if used.ok else f"still linked by table position: {used.reason}"
-        w.show_status(f"Rejection of the registration of {label} withdrawn: {label} is {how}")
+        self._apply_judgement(label, used, f"Rejection of the registration of {label} withdrawn: {label} is {how}")
+        return True
+
+    def _series_pair(self, label: str) -> tuple[str, str] | None:
+        """The baseline's and `label`'s series UIDs, which key a stored registration; None, said, if not loaded."""
+        w = self.window
+        baseline, follow_up = w.volume_of.get(self.link.baseline), w.volume_of.get(label)
+        if baseline is None or follow_up is None:
+            w.show_error(f"{label} is not loaded")
+            return None
+        return baseline.series_instance_uid, follow_up.series_instance_uid
+
+    def _apply_judgement(self, label: str, registration: Registration, status: str) -> None:
+        """Link `label` through the registration as the reader has now judged it, and show that at once."""
+        self.link.set_registration(label, registration)
+        self._refresh_badges()
+        self.window.show_status(status)
         if self.mode == LinkMode.ANATOMY:
             self._sync_from_active()
-        return True
 
     # -------------------------------------------------------------------------------------- propagation
     def _previous_centre(self, code: str) -> tuple[str, np.ndarray] | None:
