@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QPoint, Qt, QTimer
+from PySide6.QtCore import QPoint, QSettings, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QListWidget, QPlainTextEdit, QPushButton
 
 from sfrt_reader.ui.reading_window import ReadingWindow
@@ -39,6 +40,26 @@ def make_demo(root: Path, images: Path, paradigm: str) -> tuple[Path, dict[str, 
 
 def wait_loaded(qtbot: Any, window: ReadingWindow) -> None:
     qtbot.waitUntil(lambda: not window.tasks and len(window.volume_of) == len(window.images), timeout=120_000)
+
+
+def open_reading_window(
+    qtbot: Any,
+    session: Any,
+    subject: str,
+    settings_file: Path,
+    configure: Callable[[ReadingWindow], None] | None = None,
+) -> ReadingWindow:
+    """The reading window on `subject`, shown at a reading size with every timepoint loaded. `configure` runs
+    before the event loop does, so it acts before any load or background task has finished."""
+    window = ReadingWindow(session, subject, settings=QSettings(str(settings_file), QSettings.Format.IniFormat))
+    if configure is not None:
+        configure(window)
+    qtbot.addWidget(window)
+    window.resize(1600, 1000)
+    window.show()
+    qtbot.waitExposed(window)
+    wait_loaded(qtbot, window)
+    return window
 
 
 def click_tool(qtbot: Any, window: ReadingWindow, tool: Tool) -> None:

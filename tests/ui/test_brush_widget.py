@@ -17,6 +17,7 @@ from tests.ui.conftest import wheel
 from tests.ui.reading_helpers import (
     DEMO_SUBJECT,
     add_lesion,
+    brush_stroke,
     go_to_slice,
     make_demo,
     segment_and_accept,
@@ -54,15 +55,6 @@ def _volume_ml(window: ReadingWindow) -> float:
     volume = window.volume_of[window.reading_label]
     sx, sy = volume.pixel_spacing
     return float(mask.voxels * sx * sy * volume.slice_spacing_mm / 1000.0)  # type: ignore[union-attr]
-
-
-def _stroke(qtbot: Any, viewport: Any, points: list[QPoint], erase: bool = False) -> None:
-    mods = Qt.KeyboardModifier.ShiftModifier if erase else Qt.KeyboardModifier.NoModifier
-    target = viewport.viewport()
-    qtbot.mousePress(target, Qt.MouseButton.LeftButton, mods, points[0])
-    for p in points[1:]:
-        qtbot.mouseMove(target, p)
-    qtbot.mouseRelease(target, Qt.MouseButton.LeftButton, mods, points[-1])
 
 
 def _segmented_baseline_target(qtbot: Any, window: ReadingWindow) -> tuple[dict[str, Any], Any, int]:
@@ -127,7 +119,7 @@ def test_brush_adds_erases_undoes_and_updates_the_table(qtbot, window) -> None: 
     away = widget_point(viewport, centre - np.array([1.2 * lesion["longest_axial_diameter_mm"], 0.0, 0.0]))
     disc = _disc_pixels(viewport, away, radius)
     assert not disc & original and len(disc) > 20
-    _stroke(qtbot, viewport, [away])
+    brush_stroke(qtbot, viewport, [away])
     qtbot.waitUntil(lambda: not window.masks.busy, timeout=60_000)
     assert _mask_pixels(window, k) == original | disc
     assert window.masks.mask(("baseline", "T1")).method.endswith("brush edits")
@@ -142,7 +134,7 @@ def test_brush_adds_erases_undoes_and_updates_the_table(qtbot, window) -> None: 
     # Shift+drag across the painted disc erases it again (the drag sweeps the brush over the whole disc)
     left = QPoint(away.x() - 3, away.y())
     right = QPoint(away.x() + 3, away.y())
-    _stroke(qtbot, viewport, [left, away, right], erase=True)
+    brush_stroke(qtbot, viewport, [left, away, right], erase=True)
     qtbot.waitUntil(lambda: not window.masks.busy, timeout=60_000)
     assert _mask_pixels(window, k) == original
     assert _stored_t1(window).volume_ml == pytest.approx(original_volume, rel=1e-9)
@@ -167,7 +159,7 @@ def test_brush_adds_erases_undoes_and_updates_the_table(qtbot, window) -> None: 
     wheel(viewport.viewport(), QPoint(50, 50), 13, Qt.KeyboardModifier.ControlModifier)  # to the 50 mm maximum
     assert viewport.brush.radius_mm == 50.0
     at = widget_point(viewport, centre)
-    _stroke(qtbot, viewport, [at], erase=True)
+    brush_stroke(qtbot, viewport, [at], erase=True)
     qtbot.waitUntil(lambda: not window.masks.busy, timeout=60_000)
     assert _mask_pixels(window, k) == before - _disc_pixels(viewport, at, 50.0)
     assert _stored_t1(window).volume_ml == pytest.approx(_volume_ml(window), rel=1e-9)
@@ -194,7 +186,7 @@ def test_signing_ends_the_undo_history_of_the_brush(qtbot, window) -> None:  # t
     click_tool(qtbot, window, Tool.BRUSH)
     centre = np.asarray(lesion["centroid_lps"], dtype=float)
     away = widget_point(viewport, centre - np.array([1.2 * lesion["longest_axial_diameter_mm"], 0.0, 0.0]))
-    _stroke(qtbot, viewport, [away])
+    brush_stroke(qtbot, viewport, [away])
     qtbot.waitUntil(lambda: not window.masks.busy, timeout=60_000)
     assert window.undo_stack.canUndo()
     signed_volume = _stored_t1(window).volume_ml
@@ -239,7 +231,7 @@ def test_the_worker_paints_exactly_the_mask_of_apply_brush_stroke(qtbot, window)
 def test_strokes_drawn_while_one_is_painted_queue_in_order(qtbot, window) -> None:  # type: ignore[no-untyped-def]
     """Two strokes in quick succession: neither is lost, the second paints on the first's mask, the GUI thread
     computes neither (the mask shown changes only once the workers report), and each stroke is one undo step."""
-    from sfrt_reader.measurement.brush import brush_stroke
+    from sfrt_reader.measurement.brush import brush_stroke as paint_stroke
 
     lesion, viewport, k = _segmented_baseline_target(qtbot, window)
     from tests.ui.reading_helpers import click_tool
@@ -255,8 +247,8 @@ def test_strokes_drawn_while_one_is_painted_queue_in_order(qtbot, window) -> Non
     across = [widget_point(viewport, centre + np.array([x, 0.0, 0.0])) for x in (-1.3 * d, -0.9 * d)]
     steps = window.undo_stack.count()
 
-    _stroke(qtbot, viewport, [away])
-    _stroke(qtbot, viewport, across, erase=True)  # erases part of what the first stroke painted
+    brush_stroke(qtbot, viewport, [away])
+    brush_stroke(qtbot, viewport, across, erase=True)  # erases part of what the first stroke painted
     # no event loop ran since the releases: a mask computed on the GUI thread would already be shown
     assert window.masks.mask(key) is original and window.masks.busy
     assert len(window.masks.strokes) == 2 and len(viewport._pending_strokes) == 2
@@ -272,8 +264,8 @@ def test_strokes_drawn_while_one_is_painted_queue_in_order(qtbot, window) -> Non
 
     (p1, r1, e1), (p2, r2, e2) = emitted
     assert (e1, e2) == (False, True)
-    first = brush_stroke(viewport.state.volume, original, p1, r1, "add")
-    second = brush_stroke(viewport.state.volume, first, p2, r2, "erase")
+    first = paint_stroke(viewport.state.volume, original, p1, r1, "add")
+    second = paint_stroke(viewport.state.volume, first, p2, r2, "erase")
     assert first.full_mask()[k].sum() > original.full_mask()[k].sum()
     assert second.full_mask()[k].sum() < first.full_mask()[k].sum()
     assert window.masks.mask(key) == second
@@ -286,12 +278,12 @@ def test_strokes_drawn_while_one_is_painted_queue_in_order(qtbot, window) -> Non
     # a stroke still being painted when the reader presses Ctrl+Z is painted on the mask the undo left (the
     # original, without the first stroke's disc), not on the mask it started from
     other = widget_point(viewport, centre - np.array([1.2 * d, 3.0 * viewport.brush.radius_mm, 0.0]))
-    _stroke(qtbot, viewport, [other])
+    brush_stroke(qtbot, viewport, [other])
     qtbot.keyClick(viewport, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert window.masks.mask(key) == original
     qtbot.waitUntil(lambda: not window.masks.busy, timeout=60_000)
     p3, r3, _ = emitted[-1]
-    want = brush_stroke(viewport.state.volume, original, p3, r3, "add")
+    want = paint_stroke(viewport.state.volume, original, p3, r3, "add")
     assert window.masks.mask(key) == want and want.full_mask()[k].sum() > original.full_mask()[k].sum()
     assert _stored_t1(window).volume_ml == pytest.approx(_volume_ml(window), rel=1e-9)
     assert not window.errors, window.errors

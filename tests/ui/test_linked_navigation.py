@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QEvent, QPoint, QPointF, QSettings, Qt, QTimer
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt, QTimer
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication, QLineEdit, QPushButton
 
@@ -38,8 +38,8 @@ from tests.ui.reading_helpers import (
     draw_truth_length,
     go_to_slice,
     make_demo,
+    open_reading_window,
     sign,
-    wait_loaded,
     widget_point,
 )
 
@@ -78,16 +78,11 @@ def _true_registration(truth: dict[str, Any], label: str, verdict: str = "ok", r
 
 
 def _open(qtbot: Any, session: Any, tmp_path: Path, options: RegistrationOptions | None = None) -> ReadingWindow:
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    window = ReadingWindow(session, DEMO_SUBJECT, settings=settings)
-    if options is not None:
-        window.linking.options = options  # before the event loop runs: no load has finished yet
-    qtbot.addWidget(window)
-    window.resize(1600, 1000)
-    window.show()
-    qtbot.waitExposed(window)
-    wait_loaded(qtbot, window)
-    return window
+    def use_options(window: ReadingWindow) -> None:
+        if options is not None:
+            window.linking.options = options  # before the event loop runs: no load has finished yet
+
+    return open_reading_window(qtbot, session, DEMO_SUBJECT, tmp_path / "settings.ini", use_options)
 
 
 @pytest.fixture

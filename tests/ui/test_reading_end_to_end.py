@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 
 from sfrt_reader.reading import ReadingService, open_database
 from sfrt_reader.ui.reading_window import ReadingWindow
@@ -26,9 +26,9 @@ from tests.ui.reading_helpers import (
     draw_truth_length,
     go_to_slice,
     make_demo,
+    open_reading_window,
     segment_and_accept,
     sign,
-    wait_loaded,
     widget_point,
 )
 
@@ -70,14 +70,7 @@ def test_full_read_through_the_widgets_gives_the_expected_responses(qtbot, demo,
     subject = next(s for s in truth["subjects"] if s["subject"] == DEMO_SUBJECT)
     service = ReadingService(open_database(database))
     session = service.login("local", "demo-local")
-    window = ReadingWindow(
-        session, DEMO_SUBJECT, settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
-    )
-    qtbot.addWidget(window)
-    window.resize(1600, 1000)
-    window.show()
-    qtbot.waitExposed(window)
-    wait_loaded(qtbot, window)
+    window = open_reading_window(qtbot, session, DEMO_SUBJECT, tmp_path / "s.ini")
     tps = {tp["label"]: tp for tp in subject["timepoints"]}
 
     # baseline: the target by one-click segmentation, then its longest diameter drawn by hand; a non-target node

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 
 from sfrt_reader.reading import ReadingService, open_database
 from sfrt_reader.ui.reading_window import ReadingWindow
@@ -24,21 +24,14 @@ from tests.ui.reading_helpers import (
     click_tool,
     drag,
     make_demo,
+    open_reading_window,
     segment_and_accept,
-    wait_loaded,
     widget_point,
 )
 
 
 def _window(qtbot: Any, session: Any, tmp_path: Path) -> ReadingWindow:
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    window = ReadingWindow(session, DEMO_SUBJECT, settings=settings)
-    qtbot.addWidget(window)
-    window.resize(1600, 1000)
-    window.show()
-    qtbot.waitExposed(window)
-    wait_loaded(qtbot, window)
-    return window
+    return open_reading_window(qtbot, session, DEMO_SUBJECT, tmp_path / "settings.ini")
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import (
     QAbstractButton,
     QComboBox,
@@ -30,20 +29,14 @@ from tests.ui.reading_helpers import (
     click_button,
     draw_truth_length,
     make_demo,
+    open_reading_window,
     sign,
     wait_loaded,
 )
 
 
 def _window(qtbot: Any, session: Any, tmp_path: Path) -> ReadingWindow:
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    window = ReadingWindow(session, DEMO_SUBJECT, settings=settings)
-    qtbot.addWidget(window)
-    window.resize(1600, 1000)
-    window.show()
-    qtbot.waitExposed(window)
-    wait_loaded(qtbot, window)
-    return window
+    return open_reading_window(qtbot, session, DEMO_SUBJECT, tmp_path / "settings.ini")
 
 
 def _truth_t1(truth: dict[str, Any], label: str) -> dict[str, Any]:
