@@ -27,6 +27,11 @@ core stops at the core/rim edge. So the method follows the anatomy:
    3 mm: a muscle belly stuck on the tumour, not a bend of its smooth outline); the connected component holding
    the seed, holes filled again; per slice, the smooth envelope (closing with a 4.5 mm disc): notches where the
    margin rule lost a thin rim are filled.
+8. Shape in 3-D (segmentation_shape): a smooth radial surface is fitted robustly to the mask from its centre;
+   parts beyond it that are darker than half-way between rim and tissue (a muscle belly that the rim's threshold
+   let in) are dropped, and tissue of the lesion's own density well inside it (necrosis reaching the margin,
+   where the rim is broken) is added. Per-slice rules cannot see a belly stuck on the tumour's last slices, nor
+   a lobe wider than their disc.
 
 Leak guard: if the lesion still touches the largest box (or fills most of it), the seed was not in a lesion (or
 the lesion merges with the whole limb): a MeasurementError asks the reader to click inside the tumour or drag a
@@ -49,8 +54,12 @@ from sfrt_reader.imaging.volume import Volume
 from sfrt_reader.measurement.errors import MeasurementError
 from sfrt_reader.measurement.geometry import as_point, check_inside, format_point
 from sfrt_reader.measurement.lesion_mask import LesionSegmentation
+from sfrt_reader.measurement.segmentation_shape import refine_by_shape
 
-METHOD = "seeded region growing (core + enhancing rim, hole filling, local half-way margin, smooth envelope)"
+METHOD = (
+    "seeded region growing (core + enhancing rim, hole filling, local half-way margin, smooth envelope, "
+    "robust 3-D radial shape check)"
+)
 ROI_HALF_SIZE_MM = 60.0
 ROI_EXTENSION_MM = 50.0
 ROI_EXTENSIONS = 2
@@ -105,20 +114,23 @@ def segment_lesion(
             extra = list(check_inside(volume, pts, "stroke point"))
     if box is not None:
         roi = _roi_from_box(volume, seed_ijk, box)
-        mask = _segment_in_roi(volume, roi, seed_ijk, extra)
-        if mask is None:
+        grown = _segment_in_roi(volume, roi, seed_ijk, extra)
+        if grown is None:
             raise MeasurementError(_not_in_lesion(seed_pt))
-        return _result(volume, roi, mask, seed_pt)
+        return _result(volume, roi, grown.shaped(), seed_pt)
     roi = _roi_around(volume, seed_ijk, ROI_HALF_SIZE_MM)
     for _ in range(ROI_EXTENSIONS + 1):
-        mask = _segment_in_roi(volume, roi, seed_ijk, extra)
-        if mask is None:
+        grown = _segment_in_roi(volume, roi, seed_ijk, extra)
+        if grown is None:
             raise MeasurementError(_not_in_lesion(seed_pt))
+        # The leak guards judge what the density rules grew: the shape stage would trim a leak into air or a
+        # whole compartment to a plausible shape and hide it.
+        mask = grown.mask()
         touched = _touched_faces(mask, roi)
         if not any(touched):
             if _fills_the_limb(volume, roi, mask, seed_ijk):
                 break
-            return _result(volume, roi, mask, seed_pt)
+            return _result(volume, roi, grown.shaped(), seed_pt)
         roi = _extend(volume, roi, touched, ROI_EXTENSION_MM)
     reach = ROI_HALF_SIZE_MM + ROI_EXTENSIONS * ROI_EXTENSION_MM
     raise MeasurementError(
@@ -230,9 +242,33 @@ def _extend(volume: Volume, roi: _Roi, touched: tuple[bool, ...], mm: float) -> 
 
 
 # --------------------------------------------------------------------------------------------- the method
+@dataclass(frozen=True)
+class _Grown:
+    """The density rules' mask on the working grid, with what the shape stage and the return to the ROI's full
+    grid need."""
+
+    coarse: Mask
+    light: F32
+    spacing: tuple[float, float, float]
+    seed: tuple[int, int, int]
+    factor: int
+    shape: tuple[int, ...]
+
+    def mask(self) -> Mask:
+        """The density rules' mask on the ROI's grid."""
+        return self._full(self.coarse)
+
+    def shaped(self) -> Mask:
+        """The mask after the 3-D shape stage, on the ROI's grid."""
+        return self._full(_shaped(self.light, self.coarse, self.spacing, self.seed))
+
+    def _full(self, mask: Mask) -> Mask:
+        return mask if self.factor == 1 else _upsample(mask, self.spacing, self.factor, self.shape)
+
+
 def _segment_in_roi(
     volume: Volume, roi: _Roi, seed_ijk: NDArray[np.float64], extra: list[NDArray[np.float64]]
-) -> Mask | None:
+) -> _Grown | None:
     sitk = _sitk()
 
     sx, sy = volume.pixel_spacing
@@ -272,9 +308,7 @@ def _segment_in_roi(
     cleaned = _clean(_refine_margin(light, tumour, spacing), local[0], spacing)
     if cleaned is None or not cleaned.any():
         return None
-    if f == 1:
-        return cleaned
-    return _upsample(cleaned, spacing, f, full.shape)
+    return _Grown(cleaned, light, spacing, local[0], f, full.shape)
 
 
 COARSE_PIXEL_MM = 1.6
@@ -635,6 +669,16 @@ def _smooth_envelope(mask: Mask, spacing: tuple[float, float, float]) -> Mask:
         closed = (distance_transform_edt(dilated, sampling=sampling) > r) | plane
         out[k] = _fill(closed[None])[0][pad : pad + mask.shape[1], pad : pad + mask.shape[2]]
     return out
+
+
+def _shaped(image: F32, mask: Mask, spacing: tuple[float, float, float], seed_xyz: tuple[int, int, int]) -> Mask:
+    """The 3-D shape stage (segmentation_shape): the mask corrected towards its smooth radial surface where the
+    image agrees; the component holding the seed, holes filled, as after the clean-up."""
+    shaped = refine_by_shape(image, mask, spacing)
+    if shaped is mask:
+        return mask
+    kept = _seed_component(shaped, seed_xyz)
+    return mask if kept is None else _fill(kept)
 
 
 def _seed_component(mask: Mask, seed_xyz: tuple[int, int, int]) -> Mask | None:
