@@ -16,7 +16,11 @@ The stage:
    mask is first left.
 3. Robust fit: real spherical harmonics up to degree FIT_DEGREE by iteratively reweighted least squares with
    Tukey's biweight, so the directions of a belly (too far out) or a dent (too far in) get no weight and the
-   surface follows the rest of the tumour.
+   surface follows the rest of the tumour. A smoothness penalty (the squared eigenvalue l(l+1) of the surface
+   Laplacian, RIDGE per unit weight) keeps about 95 / 70 / 35 / 17 % of a degree 1 / 2 / 3 / 4 component: a
+   lobulated ellipsoid, not a surface flexible enough to follow a belly. On the 256 demo trial a ten times weaker
+   penalty let the surface follow the belly (volume +5.0 / +5.3 % instead of +4.5 / +4.4 %), a ten times
+   stronger one made it an ellipsoid that cut true lobes (Dice 0.955 instead of 0.964 at 12 months).
 4. Decision, with the image. Drop: each connected part of the mask lying beyond the fitted surface whose
    median density is below half-way between the lesion's rim (upper quartile of the mask just inside the
    surface) and the tissue outside (upper quartile just outside: muscle rather than fat): a belly that the
@@ -153,6 +157,8 @@ def fit_radial_surface(mask: Mask, spacing_zyx: tuple[float, float, float], degr
     coefficients = np.zeros(basis.shape[1])
     scale = 0.0
     for _ in range(IRLS_ITERATIONS):
+        if weights.sum() < basis.shape[1]:
+            break  # fewer directions left than coefficients: keep the last fit rather than an unstable one
         wb = basis * weights[:, None]
         normal = np.einsum("ij,ik->jk", basis, wb) + penalty * weights.sum()
         coefficients = np.linalg.solve(normal, np.einsum("ij,i->j", wb, radii))
