@@ -9,6 +9,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from sfrt_reader.criteria.exact import round_toward_zero
 from sfrt_reader.reading.views import MeasurementView, ReadView
+from sfrt_reader.ui.wrapped_rows import WrappedSpanDelegate
 
 CRITERIA_NAMES = {"recist1.1": "RECIST 1.1", "choi": "Choi"}
 
@@ -124,6 +126,14 @@ class ResponsePanel(QTreeWidget):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         self.setWordWrap(True)
+        self.setUniformRowHeights(False)
+        # reasons are whole sentences: wrapped to the panel's width, never cut with "..."
+        self.setItemDelegate(WrappedSpanDelegate(self))
+        header.sectionResized.connect(lambda *_: self.scheduleDelayedItemsLayout())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.scheduleDelayedItemsLayout()  # a narrower panel wraps the reasons on more lines
 
     def show_read(self, read: ReadView) -> None:
         self.clear()
