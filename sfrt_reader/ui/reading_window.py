@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QObject, QRunnable, QSettings, Qt, QThreadPool, Signal
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -288,6 +289,7 @@ class ReadingWindow(MainWindow):
 
     def _call(self, what: Any, *args: Any, **kwargs: Any) -> Any:
         """Run a session call; an SfrtError becomes the banner's message and None."""
+        self._flush_saves()
         try:
             result = what(*args, **kwargs)
         except SfrtError as error:
@@ -297,12 +299,24 @@ class ReadingWindow(MainWindow):
         return result
 
     def refresh_read(self) -> None:
+        self._flush_saves()
         try:
             self.read = self.session.view(self.read_id)
         except SfrtError as error:
             self.show_error(str(error))
+        self.show_read_view(self.read)
+
+    def show_read_view(self, read: ReadView) -> None:
+        """Show a read view (the panels, the worklist) read back from the database, here or in a worker."""
+        self.read = read
         self._refresh_panels()
         self.read_changed.emit()
+
+    def _flush_saves(self) -> None:
+        """Finish the saves still running off the GUI thread, so this call comes after them (see save_queue)."""
+        masks = getattr(self, "masks", None)
+        if masks is not None:
+            masks.saver.flush()
 
     def _refresh_panels(self) -> None:
         p = self.panel
@@ -798,6 +812,18 @@ class ReadingWindow(MainWindow):
             self.show_status(f"{self.reading_label}: amendment opened")
         self.refresh_read()
 
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """The brush strokes already drawn are painted, measured and saved before the window goes (closing loses
+        at most the stroke in progress); if that cannot finish, the window stays open and says so."""
+        masks = getattr(self, "masks", None)
+        if masks is not None and masks.busy:
+            self.show_status("Saving the brush strokes before closing…")
+            if not masks.finish():
+                self.show_error("the brush strokes are still being saved: close the window again in a moment")
+                event.ignore()
+                return
+        super().closeEvent(event)
+
     def cancel_loading(self) -> None:
         """Cancel (and closing the window): stops the loads and the background registration, and drops a
         segmentation still running (its result is ignored)."""
@@ -808,6 +834,7 @@ class ReadingWindow(MainWindow):
         masks = getattr(self, "masks", None)
         if masks is not None:
             masks.drop_strokes()
+            masks.saver.flush()  # the saves already asked for are written, never dropped
         for task in list(getattr(self, "segment_tasks", [])):
             task.cancelled.set()
             self._segment_finished(task)
