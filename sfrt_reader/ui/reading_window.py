@@ -823,6 +823,8 @@ class ReadingWindow(MainWindow):
                 event.ignore()
                 return
         super().closeEvent(event)
+        if masks is not None:
+            masks.saver.shutdown()  # everything is saved: the save thread ends with the window
 
     def cancel_loading(self) -> None:
         """Cancel (and closing the window): stops the loads and the background registration, and drops a
