@@ -335,3 +335,26 @@ def test_the_save_of_a_stroke_runs_off_the_gui_thread_and_survives_closing(qtbot
     reread = session.view(window.read_id)
     t1 = next(m for m in next(t for t in reread.timepoints if t.label == "baseline").measurements if m.lesion == "T1")
     assert t1.volume_ml == pytest.approx(edited_ml)
+
+
+def test_a_window_that_cannot_finish_saving_stays_open_and_says_why(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    """If the strokes drawn cannot be painted, measured and saved in time, closing is refused with a message (and
+    nothing is dropped); once they are done, the window closes."""
+    from tests.ui.reading_helpers import click_tool
+
+    lesion, viewport, _k = _segmented_baseline_target(qtbot, window)
+    click_tool(qtbot, window, Tool.BRUSH)
+    centre = np.asarray(lesion["centroid_lps"], dtype=float)
+    away = widget_point(viewport, centre - np.array([1.2 * lesion["longest_axial_diameter_mm"], 0.0, 0.0]))
+    finish = window.masks.finish
+    window.masks.finish = lambda: finish(timeout_s=0.0)  # type: ignore[method-assign]
+    brush_stroke(qtbot, viewport, [away])
+    assert window.masks.busy
+    window.close()
+    assert window.isVisible()
+    assert window.errors and "still being saved" in window.errors[-1]
+    assert window.masks.strokes or window.masks.painting is not None or window.masks.tasks  # nothing dropped
+    window.masks.finish = finish  # type: ignore[method-assign]
+    window.close()
+    assert not window.isVisible() and not window.masks.busy
+    assert _stored_t1(window).volume_ml == pytest.approx(_volume_ml(window), rel=1e-9)
