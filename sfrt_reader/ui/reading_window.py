@@ -789,7 +789,9 @@ class ReadingWindow(MainWindow):
     # ---------------------------------------------------------------------------------------- sign-off
     def _sign(self) -> None:
         if self.masks.busy:
-            self.show_error("brush strokes are still being painted or measured: sign once the lesion table shows them")
+            self.show_error(
+                "brush strokes are still being painted, measured or saved: sign once the lesion table shows them"
+            )
             return
         dialog = SignDialog(self.reading_label, SIGNATURE_MEANING, self.session.username, self)
         if dialog.exec() != SignDialog.DialogCode.Accepted:
