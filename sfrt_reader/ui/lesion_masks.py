@@ -394,6 +394,8 @@ class LesionMasks(QObject):
     def _on_measured(self, task: MeasureMaskTask, result: Any) -> None:
         current = self._finish(task)
         task.command.after = result.to_dict()  # a later redo restores it without measuring again
+        # the stored result's mask is the one just measured: known, so not parsed back from its packed bits
+        self._parsed[id(task.command.after)] = (task.command.after, result.segmentation)
         if current:
             unit = "HU" if result.is_hu else "(signal)"
             self.window.show_status(
