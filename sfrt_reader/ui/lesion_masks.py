@@ -326,9 +326,9 @@ class LesionMasks(QObject):
                     continue
                 item.setProperty("segmentation", True)
                 item.lesion_id = key[1]
-        if key[0] == w.reading_label:
-            self._save(key)
         self.refresh()
+        if key[0] == w.reading_label:  # last: once queued, the save's thread competes for the interpreter
+            self._save(key)
 
     def _save(self, key: Key) -> None:
         """Save the lesion's objects on the timepoint read (its drawings and the edited segmentation) in the save
