@@ -1,11 +1,11 @@
 """Word-wrapped sentence rows in a tree: the criteria engine's reasons, read in full without a mouse hunt.
 
 Why a delegate of our own: a QTreeView row whose first column spans the row is painted across the whole width, but
-Qt asks the delegate for its height as if the text stood in column 0 alone and on one line, so a reason such as
-"sum 83.0 mm is 6.5% below the baseline 88.8 mm (PR needs 30%) ..." is cut with "...". This delegate measures a
-spanned row's text wrapped to the width the row really gets (from its indentation to the right edge of the header)
-and paints it wrapped into that rect; rows that do not span (a timepoint with its RECIST and Choi columns) are left
-to Qt, so those columns stay aligned.
+Qt asks the delegate for its height as if the text stood in column 0 alone and on one line, so a reason such as "sum
+83.0 mm is 6.5% below the baseline 88.8 mm (PR needs 30%) ..." is cut with "...". This delegate measures a spanned
+row's text wrapped to the width the row really gets (from its indentation to the right edge of the header, or of
+the visible area if the columns are wider than a narrow panel) and paints it wrapped there; rows that do not span
+(a timepoint with its RECIST and Choi columns) are left to Qt, so those columns stay aligned.
 """
 
 from __future__ import annotations
@@ -40,9 +40,12 @@ class WrappedSpanDelegate(QStyledItemDelegate):
         return index.column() == 0 and self.tree.isFirstColumnSpanned(index.row(), index.parent())
 
     def text_width(self, index: IndexLike) -> int:
-        """The width the text of a spanned row is wrapped to: header length minus the row's indentation."""
+        """The width the text of a spanned row is wrapped to: from the row's indentation to the right edge of the
+        header, or of the visible area when the columns are wider than the panel (a narrow dock), so that no
+        sentence runs out of sight behind a horizontal scroll bar."""
         levels = depth(index) + (1 if self.tree.rootIsDecorated() else 0)
-        return max(40, self.tree.header().length() - levels * self.tree.indentation() - 2 * MARGIN)
+        visible = min(self.tree.header().length(), self.tree.viewport().width())
+        return max(40, visible - levels * self.tree.indentation() - 2 * MARGIN)
 
     def sizeHint(self, option: QStyleOptionViewItem, index: IndexLike) -> QSize:
         if not self._spanned(index):
@@ -65,6 +68,7 @@ class WrappedSpanDelegate(QStyledItemDelegate):
         style = widget.style() if widget is not None else QApplication.style()
         style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
         rect = opt.rect.adjusted(MARGIN, VERTICAL_PAD, -MARGIN, -VERTICAL_PAD)  # type: ignore[attr-defined]
+        rect.setWidth(self.text_width(index))  # as measured in sizeHint
         selected = bool(opt.state & QStyle.StateFlag.State_Selected)  # type: ignore[attr-defined]
         role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
         painter.save()
