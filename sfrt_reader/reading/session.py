@@ -10,7 +10,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from sfrt_reader.reading import audit
 from sfrt_reader.reading.document import (
@@ -158,7 +158,11 @@ class ReaderSession:
         subject's identifiers but show nothing of them."""
 
         def work(s: Session) -> dict[int, TextScreen]:
-            reads = [self._read_for_view(s, rid)[0] for rid in dict.fromkeys(read_ids)]
+            ids = list(dict.fromkeys(read_ids))
+            # one query for the reads and one for their readers; the access checks below find them loaded
+            loaded = list(s.scalars(select(Read).where(Read.id.in_(ids)).options(selectinload(Read.reader))))
+            reads = [self._read_for_view(s, rid)[0] for rid in ids]
+            del loaded  # held until here: the session's identity map keeps only weak references
             return screens_for_reads(s, reads, self.blinded)
 
         return self.db.read(work)
