@@ -163,9 +163,10 @@ def _seq(tokens: list[str]) -> str:
     return _SEP.join(re.escape(t) for t in tokens)
 
 
-def name_patterns(stored: str) -> list[str]:
-    """Regular expressions (on folded text) for a stored patient name in the spellings a reader would type."""
-    out: list[str] = []
+def name_patterns(stored: str) -> list[tuple[str, str]]:
+    """Regular expressions (on folded text) for a stored patient name in the spellings a reader would type, each
+    with its anchor: a word every match contains (the family name's first), so most texts need no regex at all."""
+    out: list[tuple[str, str]] = []
     for group in stored.split("="):  # DICOM PN: alphabetic=ideographic=phonetic
         if not group.strip():
             continue
@@ -185,23 +186,24 @@ def name_patterns(stored: str) -> list[str]:
         fam = _seq(family)
         if not given:
             if len("".join(family)) >= 2:
-                out.append(_bounded(fam, family[0], family[-1]))
+                out.append((_bounded(fam, family[0], family[-1]), family[0]))
             continue
         giv = _seq(given)
         mid = r"(?:" + _SEP1 + r"(?:" + (_seq(middle) + "|" if middle else "") + r"\w\.?))?"
-        out.append(_bounded(giv + mid + _SEP + fam, given[0], family[-1]))
-        out.append(
-            _bounded(fam + _SEP + giv + (r"(?:" + _SEP1 + _seq(middle) + ")?" if middle else ""), family[0], given[-1])
-        )
+        regexes = [
+            _bounded(giv + mid + _SEP + fam, given[0], family[-1]),
+            _bounded(fam + _SEP + giv + (r"(?:" + _SEP1 + _seq(middle) + ")?" if middle else ""), family[0], given[-1]),
+            _bounded("(?:" + "|".join(HONORIFICS) + r")\.?" + _SEP1 + fam, "a", family[-1]),
+        ]
         if not _wide(given[0][0]):
-            out.append(_bounded(re.escape(given[0][0]) + r"(?:\.\s*|\^)" + fam, given[0], family[-1]))
-        titles = "(?:" + "|".join(HONORIFICS) + r")\.?"
-        out.append(_bounded(titles + _SEP1 + fam, "a", family[-1]))
+            regexes.append(_bounded(re.escape(given[0][0]) + r"(?:\.\s*|\^)" + fam, given[0], family[-1]))
+        out += [(r, family[0]) for r in regexes]
     return out
 
 
-def id_patterns(stored: str) -> list[str]:
-    """Regular expressions for an ID or accession number, typed with or without separators."""
+def id_patterns(stored: str) -> list[tuple[str, str]]:
+    """Regular expressions for an ID or accession number, typed with or without separators, each with its anchor:
+    the characters every match holds once the separators are taken out of the text."""
     chars = [c for c in fold(stored)[0] if c.isalnum()]
     if len(chars) < 3 or (len(chars) < 4 and all(c.isdigit() for c in chars)):
         return []
@@ -216,16 +218,16 @@ def id_patterns(stored: str) -> list[str]:
     for v in dict.fromkeys(variants):
         body = _ID_SEP.join(re.escape(c) for c in v)
         # a digit run is found after letters too ("MRN884213"); a whole ID only as a whole word
-        out.append(r"(?<!\d)" + body + r"(?!\d)" if v.isdigit() else _bounded(body, v[0], v[-1]))
+        out.append((r"(?<!\d)" + body + r"(?!\d)" if v.isdigit() else _bounded(body, v[0], v[-1]), v))
     return out
 
 
-def phrase_pattern(stored: str) -> str | None:
-    """A whole name (institution, site) with any spacing and punctuation between its words."""
+def phrase_pattern(stored: str) -> list[tuple[str, str]]:
+    """A whole name (institution, site) with any spacing and punctuation between its words; anchor: its first word."""
     words = _tokens(stored)
     if not words or len("".join(words)) < 3:
-        return None
-    return _bounded(r"[\s,.\-'&/]+".join(re.escape(w) for w in words), words[0], words[-1])
+        return []
+    return [(_bounded(r"[\s,.\-'&/]+".join(re.escape(w) for w in words), words[0], words[-1]), words[0])]
 
 
 def _year(text: str) -> list[int]:
@@ -306,32 +308,32 @@ def _date_hits(folded: str, original: str, index: list[int]) -> list[_DateHit]:
 
 
 class TextScreen:
-    """The screen of one subject's free text: patterns compiled once (an export screens many texts).
+    """The screen of one subject's free text. A pattern is compiled the first time a text holds its anchor (a
+    trial-level export screens thousands of short texts, an organ name mostly, of a hundred subjects: compiling
+    every subject's patterns up front cost more than the export itself).
 
     `blinded`: a central read, where calendar dates and site names unblind as well.
     """
 
-    __slots__ = ("_birth", "_blinded", "_patterns", "_studies")
+    __slots__ = ("_birth", "_blinded", "_compiled", "_patterns", "_studies")
 
     def __init__(self, identifiers: Identifiers, blinded: bool) -> None:
         self._blinded = blinded
-        patterns: list[tuple[str, re.Pattern[str]]] = []
-
-        def add(kind: str, regexes: list[str]) -> None:
-            patterns.extend((kind, re.compile(r)) for r in regexes)
-
+        # (kind, regex, anchor, whether the anchor is looked for in the text without ID separators)
+        patterns: list[tuple[str, str, str, bool]] = []
         for name in identifiers.patient_names:
-            add("patient_name", name_patterns(name))
+            patterns += [("patient_name", r, a, False) for r, a in name_patterns(name)]
         for pid in identifiers.patient_ids:
-            add("patient_id", id_patterns(pid))
+            patterns += [("patient_id", r, a, True) for r, a in id_patterns(pid)]
         for acc in identifiers.accession_numbers:
-            add("accession_number", id_patterns(acc))
+            patterns += [("accession_number", r, a, True) for r, a in id_patterns(acc)]
         for inst in identifiers.institutions:
-            add("institution", [p for p in [phrase_pattern(inst)] if p])
+            patterns += [("institution", r, a, False) for r, a in phrase_pattern(inst)]
         if blinded:
             for site in identifiers.site_names:
-                add("site_name", [p for p in [phrase_pattern(site)] if p])
+                patterns += [("site_name", r, a, False) for r, a in phrase_pattern(site)]
         self._patterns = patterns
+        self._compiled: dict[str, re.Pattern[str]] = {}
         self._birth = set(identifiers.birth_dates)
         self._studies = set(identifiers.study_dates)
 
@@ -347,8 +349,14 @@ class TextScreen:
         if not text:
             return []
         folded, index = fold(text)
+        bare = re.sub(_ID_SEP, "", folded)
         spans: list[tuple[int, int, str]] = []
-        for kind, pattern in self._patterns:
+        for kind, regex, anchor, in_bare in self._patterns:
+            if anchor not in (bare if in_bare else folded):
+                continue  # no match is possible without it
+            pattern = self._compiled.get(regex)
+            if pattern is None:
+                pattern = self._compiled[regex] = re.compile(regex)
             spans += [(m.start(), m.end(), kind) for m in pattern.finditer(folded) if m.end() > m.start()]
         birth_md = {(d.month, d.day) for d in self._birth}
         known_md = birth_md | {(d.month, d.day) for d in self._studies}

@@ -74,9 +74,9 @@ class ReadContext:
     options: dict[str, Any] = field(default_factory=dict)
     # blinded reads: the subject's free-text screen, which redacts what was stored before text was screened at
     # entry; None in local reads (their documents are identified anyway)
-    screen: TextScreen | None = field(default=None, repr=False)
+    screen: TextScreen | None = field(default=None, repr=False, compare=False)
     # how many identifiers `clean` removed so far (an export's count; one element, so the frozen context can add)
-    removed: list[int] = field(default_factory=lambda: [0], repr=False)
+    removed: list[int] = field(default_factory=lambda: [0], repr=False, compare=False)
 
     def clean(self, text: str | None) -> str | None:
         """Free text as it may leave the workstation: in a blinded read, identifiers replaced by a marker."""
