@@ -47,7 +47,6 @@ KINDS: dict[str, tuple[str, str]] = {
     "site_name": ("a site's name", "site name"),
 }
 MARKER = "[removed: {}]"
-MARKER_PATTERN = re.compile(r"\[removed: (?:" + "|".join(sorted({m for _, m in KINDS.values()})) + r")\]")
 
 MONTHS = {
     "jan": 1,
@@ -406,17 +405,6 @@ def redact(text: str, findings: list[Finding]) -> str:
         at = f.end
     out.append(text[at:])
     return "".join(out)
-
-
-def count_markers(value: Any) -> int:
-    """How many redaction markers a text, or the strings inside lists and dicts, carries: an export's count."""
-    if isinstance(value, str):
-        return len(MARKER_PATTERN.findall(value))
-    if isinstance(value, dict):
-        return sum(count_markers(v) for v in value.values())
-    if isinstance(value, (list, tuple)):
-        return sum(count_markers(v) for v in value)
-    return 0
 
 
 def refusal(findings: list[Finding], what: str, blinded: bool) -> str:
