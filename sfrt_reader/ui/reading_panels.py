@@ -6,6 +6,7 @@ comes from the read database or the criteria engine's stored output, never recom
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from sfrt_reader.criteria.exact import round_toward_zero
+from sfrt_reader.errors import SfrtError
 from sfrt_reader.reading.views import MeasurementView, ReadView
 from sfrt_reader.ui.wrapped_rows import WrappedSpanDelegate
 
@@ -240,10 +242,16 @@ class SignDialog(PasswordSignatureDialog):
 
 
 class AmendDialog(QDialog):
-    """An amendment to a signed timepoint: the reason is required (the reading layer refuses a short one)."""
+    """An amendment to a signed timepoint: the reason is required (the reading layer refuses a short one).
 
-    def __init__(self, label: str, parent: QWidget | None = None) -> None:
+    With `submit`, the amendment is made from the dialog: a refusal (a reason too short, or one that names the
+    patient) is shown in the dialog, which stays open with the reason as typed, so nothing is lost."""
+
+    def __init__(
+        self, label: str, parent: QWidget | None = None, submit: Callable[[str], object] | None = None
+    ) -> None:
         super().__init__(parent)
+        self._submit = submit
         self.setWindowTitle(f"Amend timepoint {label}")
         layout = QVBoxLayout(self)
         text = QLabel(
@@ -260,6 +268,22 @@ class AmendDialog(QDialog):
         self.ok.setText("Amend")
         self.ok.setEnabled(False)
         self.reason.textChanged.connect(lambda: self.ok.setEnabled(bool(self.reason.toPlainText().strip())))
-        buttons.accepted.connect(self.accept)
+        self.error = QLabel()
+        self.error.setObjectName("amendError")
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #b3261e;")
+        self.error.hide()
+        layout.addWidget(self.error)
+        buttons.accepted.connect(self._accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+
+    def _accept(self) -> None:
+        if self._submit is not None:
+            try:
+                self._submit(self.reason.toPlainText())
+            except SfrtError as error:
+                self.error.setText(str(error))
+                self.error.show()
+                return
+        self.accept()

@@ -807,11 +807,13 @@ class ReadingWindow(MainWindow):
         self.refresh_read()
 
     def _amend(self) -> None:
-        dialog = AmendDialog(self.reading_label, self)
+        label = self.reading_label
+        # The dialog makes the amendment itself, so that a refused reason stays in it to be corrected.
+        dialog = AmendDialog(label, self, submit=lambda reason: self.session.amend(self.read_id, label, reason))
         if dialog.exec() != AmendDialog.DialogCode.Accepted:
             return
-        if self._call(self.session.amend, self.read_id, self.reading_label, dialog.reason.toPlainText()) is not None:
-            self.show_status(f"{self.reading_label}: amendment opened")
+        self.banner.hide()
+        self.show_status(f"{label}: amendment opened")
         self.refresh_read()
 
     def closeEvent(self, event: QCloseEvent) -> None:
