@@ -809,12 +809,16 @@ class ReadingWindow(MainWindow):
     def _amend(self) -> None:
         label = self.reading_label
         # The dialog makes the amendment itself, so that a refused reason stays in it to be corrected.
-        dialog = AmendDialog(label, self, submit=lambda reason: self.session.amend(self.read_id, label, reason))
+        dialog = AmendDialog(label, self, submit=lambda reason: self._amend_now(label, reason))
         if dialog.exec() != AmendDialog.DialogCode.Accepted:
             return
         self.banner.hide()
         self.show_status(f"{label}: amendment opened")
         self.refresh_read()
+
+    def _amend_now(self, label: str, reason: str) -> Any:
+        self._flush_saves()  # like every database call of the window: after the saves still queued
+        return self.session.amend(self.read_id, label, reason)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """The brush strokes already drawn are painted, measured and saved before the window goes (closing loses
