@@ -7,6 +7,8 @@
 2. The trial-level CSV export of 106 subjects x 8 timepoints (one read each, 2 targets and 1 non-target, every
    timepoint signed), built in a temporary database through the reading service: read every view, build the
    two tidy tables, write the CSVs. Target: under 2 s. Reference: pandas to_csv of frames of the same shape.
+   Run twice: a local trial, and a central (blinded) one, whose export also loads every subject's identifiers and
+   screens the stored free text (a comment on every timepoint, the organs) for them.
 
 Times are the best of several runs, in CPU time of this process (the wall-clock time is printed too): the
 machine may be shared, and the targets are judged on what the code costs.
@@ -78,24 +80,39 @@ def form_bench(demo: Path, tmp: Path) -> tuple[float, float]:
     return form, best_of(empty_page, 5)
 
 
-def trial_database(tmp: Path) -> ReadingService:
-    """106 subjects x 8 signed timepoints through the service (not timed)."""
+def trial_database(tmp: Path, paradigm: str = "local") -> ReadingService:
+    """106 subjects x 8 signed timepoints through the service (not timed), each with a name, birth date,
+    accession numbers and institution, and a reader's comment on every timepoint."""
     from argon2 import PasswordHasher
 
     passwords._HASHER = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)  # type: ignore[attr-defined]
     rng = random.Random(8)
-    service = ReadingService(open_database(str(tmp / "trial.sqlite")))
-    service.init_trial(load_protocol("NCT06980259"), "local", actor="bench")
+    service = ReadingService(open_database(str(tmp / f"trial-{paradigm}.sqlite")))
+    service.init_trial(load_protocol("NCT06980259"), paradigm, actor="bench")
     service.add_site("S01", "Site", actor="bench")
     service.add_reader("reader", "Reader", "reader", PASSWORD, actor="bench")
     session = service.login("reader", PASSWORD)
     for n in range(SUBJECTS):
         pseudonym = f"P-{n + 1:03d}"
         rt_end = date(2025, 1, 10) + timedelta(days=3 * n)
-        service.add_subject(pseudonym, "S01", rt_end, actor="bench", patient_id=f"ID{n:05d}")
+        birth = date(1950, 1, 1) + timedelta(days=97 * n)
+        name = f"SURNAME{n:03d}^GIVEN{n:03d}"
+        service.add_subject(
+            pseudonym, "S01", rt_end, actor="bench", patient_id=f"ID{n:05d}", patient_name=name, birth_date=birth
+        )
         for k, months in enumerate(MONTHS):
             day = rt_end + (timedelta(days=-40) if months == 0 else timedelta(days=round(months * 30.44)))
-            record = StudyRecord(f"2.25.{n}{k:02d}", day, "CT", True, 3.0, series_count=1, instance_count=100)
+            record = StudyRecord(
+                f"2.25.{n}{k:02d}",
+                day,
+                "CT",
+                True,
+                3.0,
+                accession_number=f"A{n:04d}{k:02d}77",
+                institution="General Hospital",
+                series_count=1,
+                instance_count=100,
+            )
             service.add_study(pseudonym, record, actor="bench")
         rid = session.open_read(pseudonym).read_id
         t1, t2, hu = rng.uniform(50, 150), rng.uniform(15, 40), rng.uniform(30, 80)
@@ -109,13 +126,15 @@ def trial_database(tmp: Path) -> ReadingService:
             session.record_measurement(rid, label, "T1", diameter_mm=round(t1 * f, 1), mean_hu=round(hu * f, 1))
             session.record_measurement(rid, label, "T2", diameter_mm=round(t2 * f, 1), mean_hu=round(hu, 1))
             session.set_non_target(rid, label, "NT1", "present")
+            note = f"{label}: margins well defined, LD {t1 * f:.1f} mm, no new lesion"
+            session.set_timepoint(rid, label, comment=note)
             session.sign(rid, label, PASSWORD)
     return service
 
 
-def csv_bench(tmp: Path) -> tuple[float, float, int, int]:
+def csv_bench(tmp: Path, paradigm: str = "local") -> tuple[float, float, int, int]:
     t = time.perf_counter()
-    service = trial_database(tmp)
+    service = trial_database(tmp, paradigm)
     print(f"  (built the 106 x 8 database through the service in {time.perf_counter() - t:.0f} s; not timed)")
     session = service.login("reader", PASSWORD)
     ids = session.my_reads()
@@ -156,13 +175,15 @@ def main() -> int:
         verdict = "met" if form < FORM_TARGET_S else "NOT met"
         print(f"form with 4 key images: {form:.3f} s CPU (target < {FORM_TARGET_S} s: {verdict})")
         print(f"  reference, reportlab empty A4 page: {empty * 1000:.1f} ms")
-        ours, ref, n_les, n_tp = csv_bench(tmp)
-        verdict = "met" if ours < CSV_TARGET_S else "NOT met"
-        print(
-            f"trial CSV export, {SUBJECTS} subjects x {len(LABELS)} timepoints ({n_les} lesion rows, {n_tp} "
-            f"timepoint rows): {ours:.3f} s CPU (target < {CSV_TARGET_S} s: {verdict})"
-        )
-        print(f"  reference, pandas to_csv of frames of the same shape: {ref * 1000:.1f} ms")
+        for paradigm in ("local", "central"):
+            ours, ref, n_les, n_tp = csv_bench(tmp, paradigm)
+            verdict = "met" if ours < CSV_TARGET_S else "NOT met"
+            what = "local" if paradigm == "local" else "central (blinded, free text screened)"
+            print(
+                f"trial CSV export, {what}, {SUBJECTS} subjects x {len(LABELS)} timepoints ({n_les} lesion rows, "
+                f"{n_tp} timepoint rows): {ours:.3f} s CPU (target < {CSV_TARGET_S} s: {verdict})"
+            )
+            print(f"  reference, pandas to_csv of frames of the same shape: {ref * 1000:.1f} ms")
     return 0
 
 

@@ -11,8 +11,11 @@ Per stroke, all on the same mask and the same stroke, in the same run:
   - after: the GUI thread's work now: queueing the stroke (`on_stroke`) plus pushing the undo step when the
     worker's mask arrives (`_on_painted`); the mask itself is computed in a worker inside the lesion's box;
   - reference: `apply_brush_stroke` alone (new mask + its measurement), what a script without a GUI would pay;
-  - also printed: the worker's own time for the mask, and the GUI-thread time of saving the measured result (the
-    same before and after: lines redrawn, the read saved, the panels refreshed).
+  - also printed: the worker's own time for the mask, and the GUI-thread time of saving the measured result:
+    before, the save on the GUI thread (the same lesion objects written with `record_measurement` and the read
+    read back and shown, as `sync_measurements` did); now, what stays on the GUI thread (the segmentation's lines
+    redrawn and the save queued, then the read-back shown when the save queue's worker has written it), with the
+    worker's time for the write and read-back.
 Target: the GUI thread's median time per stroke under 50 ms (a stroke must not stall scrolling or the next stroke).
 
     PYTHONPATH=. python bench/ui_brush_bench.py
@@ -119,6 +122,17 @@ def main() -> None:
         gui_saved: list[float] = []
         masks._on_painted = timed(gui_painted, masks._on_painted)  # type: ignore[method-assign]
         masks._on_measured = timed(gui_saved, masks._on_measured)  # type: ignore[method-assign]
+        gui_shown: list[float] = []
+        window.show_read_view = timed(gui_shown, window.show_read_view)  # type: ignore[method-assign]
+        worker_save_ms: list[float] = []
+        submit = masks.saver.submit
+
+        def timed_submit(job: Any) -> None:
+            job.work = timed(worker_save_ms, job.work)
+            submit(job)
+
+        masks.saver.submit = timed_submit  # type: ignore[method-assign]
+        sync_save_ms: list[float] = []
         queue_ms: list[float] = []
         full_grid_ms: list[float] = []
         boxed_ms: list[float] = []
@@ -145,6 +159,15 @@ def main() -> None:
                 time.sleep(0.002)
             if masks.mask(key) != old or window.errors:
                 raise SystemExit(f"the stroke did not give the expected mask: {window.errors}")
+            # the save as the GUI thread did it before: the same objects written, the read read back and shown
+            objects, drawn = window._lesion_objects("T1")
+            values = window._values(drawn, window.segmentations.get(key))
+            t = time.perf_counter()
+            window.session.record_measurement(window.read_id, label, "T1", "measured", objects=objects, **values)
+            window.read = window.session.view(window.read_id)  # refresh_read as it was, untimed by gui_shown
+            window._refresh_panels()
+            window.read_changed.emit()
+            sync_save_ms.append((time.perf_counter() - t) * 1000.0)
         window.close()
 
     before = [a + b for a, b in zip(full_grid_ms, gui_painted, strict=True)]
@@ -153,7 +176,13 @@ def main() -> None:
     print(f"GUI thread per stroke, median of {len(after)} strokes (ms):")
     print(f"  before (full-grid mask on the GUI thread + undo step): {med(before):8.1f}")
     print(f"  after  (queue {med(queue_ms):.2f} + undo step {med(gui_painted):.1f}):            {med(after):8.1f}")
-    print(f"  saving the measured result (same before and after):     {med(gui_saved):8.1f}")
+    saved_now = [a + b for a, b in zip(gui_saved, gui_shown, strict=True)]
+    print("GUI thread per stroke for saving the measured result, median (ms):")
+    print(f"  before (written and read back on the GUI thread):        {med(sync_save_ms):8.1f}")
+    print(
+        f"  now (lines + queue {med(gui_saved):.1f}, read-back shown {med(gui_shown):.1f}):       {med(saved_now):8.1f}"
+    )
+    print(f"  the save queue's worker (write + read back):             {med(worker_save_ms):8.1f}")
     print("work per stroke, median (ms):")
     print(f"  mask on the whole grid (brush_stroke, the old path):     {med(full_grid_ms):8.1f}")
     print(f"  mask inside the lesion's box (the worker's path):        {med(boxed_ms):8.1f}")

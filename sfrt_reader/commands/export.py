@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sfrt_reader.commands._login import add_login_arguments, login
+from sfrt_reader.commands.report import removed_note
 from sfrt_reader.errors import SfrtError
 
 if TYPE_CHECKING:
@@ -55,20 +56,25 @@ def run(args: argparse.Namespace) -> int:
     if args.include_drafts and args.format == "sr":
         raise SfrtError("--include-drafts is for csv and xlsx: an SR is written only for a signed timepoint")
     if args.format == "sr":
-        count = 0
+        count = cut = 0
         for rid in read_ids:
-            count += len(sr.write_sr(session, rid, args.output))
-        print(f"{count} DICOM SR file(s) written into {args.output}")
+            written = sr.write_sr(session, rid, args.output)
+            count += len(written)
+            cut += written.removed
+        print(f"{count} DICOM SR file(s) written into {args.output}{removed_note(cut)}")
         return 0
     contexts = tables.contexts_for(session, read_ids)
     data = tables.build_tables(contexts, tables.adjudication_states(session), include_drafts=args.include_drafts)
     paths = tables.write_csv(data, args.output) if args.format == "csv" else tables.write_xlsx(data, args.output)
+    removed = {ctx.view.read_id: ctx.removed[0] for ctx in contexts}
     for path in paths:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         for rid in read_ids:
-            session.service.record_export(rid, None, f"table-{args.format}", digest, session.reader_id)
+            details = {"free_text_removed": removed.get(rid, 0)}
+            session.service.record_export(rid, None, f"table-{args.format}", digest, session.reader_id, details)
         print(f"{path}: {digest}")
-    print(f"{len(data.lesions)} lesion row(s), {len(data.timepoints)} timepoint row(s) from {len(read_ids)} read(s)")
+    rows = f"{len(data.lesions)} lesion row(s), {len(data.timepoints)} timepoint row(s) from {len(read_ids)} read(s)"
+    print(rows + removed_note(sum(removed.values())))
     unsigned = [ctx.view.read_id for ctx in contexts if not ctx.latest_signed()]
     drafts = sum(1 for ctx in contexts for tp in ctx.view.timepoints if tp.status == "draft")
     if unsigned:

@@ -22,6 +22,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_login_arguments(parser)
 
 
+def removed_note(count: int) -> str:
+    """The log line's count of identifiers removed from a blinded export's free text (never the identifiers)."""
+    if not count:
+        return ""
+    return f"; {count} identifier(s) removed from free text, marked [removed: ...]"
+
+
 def run(args: argparse.Namespace) -> int:
     from sfrt_reader.reports.forms import write_form, write_summary
 
@@ -30,5 +37,5 @@ def run(args: argparse.Namespace) -> int:
         written = write_summary(session, args.read, args.output)
     else:
         written = write_form(session, args.read, args.timepoint, args.output)
-    print(f"{written.path}: SHA-256 {written.sha256} (recorded in the audit trail)")
+    print(f"{written.path}: SHA-256 {written.sha256} (recorded in the audit trail){removed_note(written.removed)}")
     return 0

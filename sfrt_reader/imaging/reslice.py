@@ -8,6 +8,11 @@ true position; the value is then trilinear interpolation (`scipy.ndimage.map_coo
 eight neighbouring voxels. So a reformat is geometrically true whatever the stack, and a point drawn on it maps
 back to LPS exactly (`display_to_lps` is an affine map, no index rounding).
 
+Where the stack is one regular grid (evenly spaced, untilted slices: `needs_resampling` is False), that same
+trilinear plane is computed by SimpleITK's ResampleImageFilter instead (linear interpolator, the series as an ITK
+image with origin, spacing and direction from the Volume): the same samples, about three times faster, because an
+even stack is exactly what ITK's geometry describes. Irregular stacks keep the path through `lps_to_index`.
+
 Pixels are spaced as finely as the series samples each direction (`sampling_step`): a coronal of 5 mm slices has
 0.8 mm columns and 5 mm rows, shown with that true aspect. A `ResampledPlane` is a stack of parallel planes:
 display pixel (u, v) on slice s sits at origin + u * spacing_u * right + v * spacing_v * down
@@ -20,13 +25,18 @@ either without knowing which.
 from __future__ import annotations
 
 import math
+import threading
+import weakref
 from collections import OrderedDict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from sfrt_reader.imaging.volume import Volume
+
+if TYPE_CHECKING:
+    import SimpleITK as sitk
 
 FloatArray = NDArray[np.float64]
 
@@ -37,6 +47,9 @@ ORTHOGONAL_RIGHT_DOWN: dict[str, tuple[tuple[float, float, float], tuple[float, 
     "sagittal": ((0.0, 1.0, 0.0), (0.0, 0.0, -1.0)),
 }
 _CACHE_SLICES = 2
+# A point this close (in voxels) to the outer voxel edge counts as inside: a plane built on the volume's corners
+# puts its border pixels exactly there, and floating-point noise must not decide between a value and the fill.
+EDGE_TOLERANCE = 1e-6
 
 
 def _unit(vector: ArrayLike, what: str) -> FloatArray:
@@ -50,6 +63,95 @@ def _unit(vector: ArrayLike, what: str) -> FloatArray:
 def needs_resampling(volume: Volume) -> bool:
     """True when permuting the array axes would not give a true reformat: uneven gaps or a tilted stack."""
     return (not volume.is_uniform) or volume.tilt_degrees > 0.01
+
+
+# One ITK image per regular volume (the array copied once, in its own dtype), dropped with the volume.
+_ITK_IMAGES: dict[int, sitk.Image] = {}
+_ITK_LOCK = threading.Lock()
+
+
+def itk_image(volume: Volume) -> sitk.Image | None:
+    """The volume as a SimpleITK image with its true geometry, or None when ITK's grid cannot describe it exactly
+    (uneven gaps, gantry tilt, a single slice).
+
+    Why not `imaging.sitk_convert.volume_to_sitk`: that gives float32 (registration's working type), twice the
+    memory of a CT's int16, and resamples irregular stacks, which here must keep the true geometry instead.
+    """
+    if needs_resampling(volume) or len(volume.positions) < 2:
+        return None
+    key = id(volume)
+    with _ITK_LOCK:
+        image = _ITK_IMAGES.get(key)
+        if image is None:
+            import SimpleITK as sitk
+
+            image = sitk.GetImageFromArray(np.ascontiguousarray(volume.array))
+            sx, sy = volume.pixel_spacing
+            image.SetOrigin(volume.origin)
+            image.SetSpacing((float(sx), float(sy), float(volume.stack_step_mm)))
+            image.SetDirection(tuple(float(v) for v in volume.direction.flatten()))
+            _ITK_IMAGES[key] = image
+            weakref.finalize(volume, _ITK_IMAGES.pop, key, None)
+    return image
+
+
+def itk_plane(
+    volume: Volume,
+    origin: FloatArray,
+    right: FloatArray,
+    down: FloatArray,
+    spacing: tuple[float, float],
+    size: tuple[int, int],
+    fill: float,
+) -> np.ndarray | None:
+    """One plane (rows along `down`, columns along `right`, pixel (0, 0) at `origin`) by SimpleITK's linear
+    resampler, as a [v, u] array in the volume's dtype rounded like `sample_volume`; None when the volume is not a
+    regular grid.
+
+    Made to agree with `sample_volume`: linear interpolation clamped at the border voxels (ITK's linear interpolator
+    inside, its nearest-neighbour extrapolator in the outer half voxel), and `fill` outside the outer voxel edges by
+    the same inclusive test on the same continuous indices (the plane's index is affine in (u, v) on a regular
+    stack: three points through `Volume.lps_to_index` give it). Values are interpolated in float32, so an integer
+    value may differ by one where the exact value lies at a rounding tie."""
+    image = itk_image(volume)
+    if image is None:
+        return None
+    import SimpleITK as sitk
+
+    width, height = int(size[0]), int(size[1])
+    normal = np.cross(right, down)
+    f = sitk.ResampleImageFilter()
+    f.SetSize((width, height, 1))
+    f.SetOutputSpacing((float(spacing[0]), float(spacing[1]), 1.0))
+    f.SetOutputOrigin(tuple(float(v) for v in origin))
+    f.SetOutputDirection(tuple(float(v) for v in np.column_stack([right, down, normal]).ravel()))
+    f.SetInterpolator(sitk.sitkLinear)
+    f.SetUseNearestNeighborExtrapolator(True)
+    f.SetOutputPixelType(sitk.sitkFloat32)
+    values = sitk.GetArrayFromImage(f.Execute(image))[0]  # float32, a new array of our own
+    o, du, dv = volume.lps_to_index(np.stack([origin, origin + right * spacing[0], origin + down * spacing[1]]))
+    ijk0, step_u, step_v = o, du - o, dv - o
+    uu = np.arange(width, dtype=np.float64)[None, :]
+    vv = np.arange(height, dtype=np.float64)[:, None]
+    outside = np.zeros((height, width), dtype=bool)
+    edge = np.zeros((height, width), dtype=bool)
+    for axis, n in enumerate(volume.size):
+        c = ijk0[axis] + uu * step_u[axis] + vv * step_v[axis]
+        outside |= (c < -0.5 - EDGE_TOLERANCE) | (c > n - 0.5 + EDGE_TOLERANCE)
+        edge |= (np.abs(c + 0.5) <= EDGE_TOLERANCE) | (np.abs(c - (n - 0.5)) <= EDGE_TOLERANCE)
+    values[outside] = fill
+    # exactly on an outer voxel edge ITK counts a point as outside (nearest neighbour), we as inside (clamped
+    # linear): those few pixels, a plane's border row or column at most, are taken from `sample_volume`
+    edge &= ~outside
+    if edge.any():
+        v_e, u_e = np.nonzero(edge)
+        ijk = ijk0 + np.multiply.outer(u_e, step_u) + np.multiply.outer(v_e, step_v)
+        values[edge] = sample_volume(volume, ijk, fill)
+    data = volume.array
+    if np.issubdtype(data.dtype, np.integer):
+        info = np.iinfo(data.dtype)
+        values = np.clip(np.rint(values, out=values), info.min, info.max, out=values)
+    return np.asarray(values.astype(data.dtype, copy=False))
 
 
 def volume_corners_lps(volume: Volume) -> FloatArray:
@@ -187,6 +289,25 @@ class ResampledPlane:
         if not 0 <= s < self.slice_count:
             raise ValueError(f"slice {s} is outside 0..{self.slice_count - 1}")
         corner = self.origin + s * self.spacing_s * self.normal_vector
+        fast = itk_plane(
+            self.volume,
+            corner,
+            self.right_vector,
+            self.down_vector,
+            (self.spacing_u, self.spacing_v),
+            (self.width, self.height),
+            self._fill,
+        )
+        if fast is not None:
+            fast.flags.writeable = False
+            return fast
+        return self.resample_through_index(s)
+
+    def resample_through_index(self, slice_index: int) -> np.ndarray:
+        """Slice `slice_index` by trilinear interpolation at voxel indices from `Volume.grid_lps_to_index` (true
+        slice positions): the path of every stack, and the only one for a tilted or unevenly spaced stack."""
+        s = int(slice_index)
+        corner = self.origin + s * self.spacing_s * self.normal_vector
         ijk = self.volume.grid_lps_to_index(
             corner, [(self.right_vector * self.spacing_u, self.width), (self.down_vector * self.spacing_v, self.height)]
         )
@@ -229,7 +350,7 @@ def sample_volume(volume: Volume, ijk: ArrayLike, fill: float, order: int = 1) -
     values = map_coordinates(data, coords, order=order, mode="nearest", output=np.float64)
     nx, ny, nz = volume.size
     upper = np.array([nz, ny, nx], dtype=np.float64) - 0.5
-    outside = np.any((coords < -0.5) | (coords > upper[:, None]), axis=0)
+    outside = np.any((coords < -0.5 - EDGE_TOLERANCE) | (coords > upper[:, None] + EDGE_TOLERANCE), axis=0)
     values[outside] = fill
     if np.issubdtype(data.dtype, np.integer):
         info = np.iinfo(data.dtype)

@@ -21,6 +21,11 @@ class LockedReadError(WorkflowError):
     """A signed timepoint is read-only: change it only through an amendment with a reason."""
 
 
+class IdentifyingTextError(WorkflowError):
+    """Free text (a comment, a reason, a lesion's name) that names the patient or, in a blinded read, would unblind:
+    refused and not saved; the message says what kind of identifier and where, never the identifier."""
+
+
 class SignatureError(ReadingError):
     """An electronic signature was refused (wrong password, incomplete assessment)."""
 

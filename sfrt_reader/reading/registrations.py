@@ -142,6 +142,7 @@ def reject_registration(
         row = _row(s, read.id, fixed_uid, moving_uid, key)
         if row is None:
             raise NotFoundError("no stored registration of this follow-up: wait until it is computed, then reject it")
+        session._refuse_identifying(s, read, {"the reason": text})
         if row.rejected:
             raise WorkflowError("this registration is already rejected")
         before = _summary(row)

@@ -10,7 +10,7 @@ import hashlib
 import json
 import secrets
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from functools import cached_property
 from typing import Any, TypeVar
 
@@ -98,6 +98,25 @@ class ReadSummary:
     draft: tuple[str, ...]
     best: dict[str, str | None]
     adjudication: str | None  # pending, chosen, not chosen, withdrawn; None when never adjudicated
+
+
+@dataclass(frozen=True)
+class ExportRecord:
+    """A document that left the workstation, as the database recorded it: what a printed form is checked against.
+
+    `details` are the extra facts recorded with the export's audit event (a form's version, for one); empty for
+    exports recorded before such facts were kept. `version` is the version of the timepoint assessment exported.
+    """
+
+    export_id: int
+    read_id: int
+    label: str | None
+    version: int | None
+    kind: str
+    sha256: str
+    exported_by: str
+    exported_at: datetime
+    details: dict[str, Any]
 
 
 class ReadingService:
@@ -497,8 +516,24 @@ class ReadingService:
 
         return self.db.read(work)
 
-    def record_export(self, read_id: int, label: str | None, kind: str, sha256: str, actor_reader_id: int) -> int:
-        """Record a form or file that left the workstation with its SHA-256 (the footer of a PDF form)."""
+    def record_export(
+        self,
+        read_id: int,
+        label: str | None,
+        kind: str,
+        sha256: str,
+        actor_reader_id: int,
+        details: dict[str, Any] | None = None,
+    ) -> int:
+        """Record a form or file that left the workstation with its SHA-256 (the footer of a PDF form).
+
+        `details` (plain JSON values, e.g. the form version a PDF was built under) go into the export's audit event,
+        so that a later check rebuilds the document by the same rules; the hash chain protects them.
+        """
+        extra = dict(details or {})
+        clash = sorted(set(extra) & {"read", "timepoint", "kind", "sha256"})
+        if clash:
+            raise ReadingError(f"export details may not replace the recorded {', '.join(clash)}")
         if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
             raise ReadingError("sha256 must be 64 lower-case hexadecimal digits")
 
@@ -533,11 +568,46 @@ class ReadingService:
                 "export",
                 "exported_document",
                 record.id,
-                after={"read": read_id, "timepoint": label, "kind": kind, "sha256": sha256},
+                after={"read": read_id, "timepoint": label, "kind": kind, "sha256": sha256, **extra},
             )
             return record.id
 
         return self.db.write(work)
+
+    def exported_documents(self, read_id: int) -> list[ExportRecord]:
+        """Every recorded export of a read, oldest first, with the details its audit event holds."""
+
+        def work(s: Session) -> list[ExportRecord]:
+            out = []
+            query = select(ExportedDocument).where(ExportedDocument.read_id == read_id).order_by(ExportedDocument.id)
+            for doc in s.scalars(query):
+                event = s.scalar(
+                    select(AuditEvent).where(
+                        AuditEvent.entity == "exported_document",
+                        AuditEvent.entity_id == str(doc.id),
+                        AuditEvent.action == "export",
+                    )
+                )
+                after = json.loads(event.after) if event is not None and event.after else {}
+                details = {k: v for k, v in after.items() if k not in ("read", "timepoint", "kind", "sha256")}
+                assessment = s.get(TimepointAssessment, doc.assessment_id) if doc.assessment_id else None
+                reader = s.get(Reader, doc.created_by)
+                out.append(
+                    ExportRecord(
+                        export_id=doc.id,
+                        read_id=doc.read_id,
+                        label=assessment.label if assessment else None,
+                        version=assessment.version if assessment else None,
+                        kind=doc.kind,
+                        sha256=doc.sha256,
+                        exported_by=reader.username if reader else "?",
+                        exported_at=doc.created_at,
+                        details=details,
+                    )
+                )
+            return out
+
+        return self.db.read(work)
 
     # ----- log-in -----
 

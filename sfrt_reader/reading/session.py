@@ -10,7 +10,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from sfrt_reader.reading import audit
 from sfrt_reader.reading.document import (
@@ -25,11 +25,13 @@ from sfrt_reader.reading.document import (
 from sfrt_reader.reading.engine import EngineOutcome
 from sfrt_reader.reading.errors import (
     AccessDeniedError,
+    IdentifyingTextError,
     LockedReadError,
     NotFoundError,
     SignatureError,
     WorkflowError,
 )
+from sfrt_reader.reading.free_text import TextScreen, refusal
 from sfrt_reader.reading.measurement_values import (
     DIAMETER_PATHS,
     MEAN_PATHS,
@@ -65,6 +67,7 @@ from sfrt_reader.reading.records import (
     measurements_of,
     versions_of,
 )
+from sfrt_reader.reading.text_screens import screens_for_reads
 from sfrt_reader.reading.views import (
     AdjudicationView,
     AssessmentView,
@@ -135,6 +138,34 @@ class ReaderSession:
 
     def _write(self, work: Callable[[Session], T]) -> T:
         return self.db.write(work)
+
+    # ----- free text -----
+
+    def _refuse_identifying(self, s: Session, read: Read, texts: dict[str, str | None]) -> None:
+        """Refuse (IdentifyingTextError, nothing saved) free text that names the subject or, in a blinded read,
+        would unblind: the UI shows the message and keeps the text for the reader to correct."""
+        if not any(texts.values()):
+            return
+        screen = screens_for_reads(s, [read], self.blinded)[read.id]
+        for what, text in texts.items():
+            found = screen.findings(text)
+            if found:
+                raise IdentifyingTextError(refusal(found, what, screen.blinded))
+
+    def text_screens(self, read_ids: list[int]) -> dict[int, TextScreen]:
+        """The free-text screen of each read this session may see (blinded for a central read or a blinded
+        session), for exports that redact text stored before it was screened at entry. The screens hold the
+        subject's identifiers but show nothing of them."""
+
+        def work(s: Session) -> dict[int, TextScreen]:
+            ids = list(dict.fromkeys(read_ids))
+            # one query for the reads and one for their readers; the access checks below find them loaded
+            loaded = list(s.scalars(select(Read).where(Read.id.in_(ids)).options(selectinload(Read.reader))))
+            reads = [self._read_for_view(s, rid)[0] for rid in ids]
+            del loaded  # held until here: the session's identity map keeps only weak references
+            return screens_for_reads(s, reads, self.blinded)
+
+        return self.db.read(work)
 
     # ----- worklist and identity -----
 
@@ -580,6 +611,7 @@ class ReaderSession:
             a = self._draft(s, read, where)
             if s.scalar(select(Lesion).where(Lesion.read_id == read.id, Lesion.code == code)) is not None:
                 raise WorkflowError(f"lesion {code} already exists in read {read_id}")
+            self._refuse_identifying(s, read, {"the organ": organ, "the lesion's description": description})
             lesion = Lesion(
                 read_id=read.id,
                 code=code,
@@ -807,6 +839,7 @@ class ReaderSession:
         def work(s: Session) -> None:
             read = self._read_for_change(s, read_id)
             a = self._draft(s, read, label)
+            self._refuse_identifying(s, read, {"the comment": comment})
             before = {"new_lesions": a.new_lesions, "nodules": a.new_intratumoral_nodules, "comment": a.comment}
             if new_lesions is not None:
                 a.new_lesions = new_lesions
@@ -964,6 +997,7 @@ class ReaderSession:
                 raise WorkflowError(f"timepoint {label} has not been started in read {read_id}")
             if old.status != "signed":
                 raise WorkflowError(f"timepoint {label} is not signed: change it directly, no amendment is needed")
+            self._refuse_identifying(s, read, {"the amendment reason": why})
             new = TimepointAssessment(
                 read_id=read.id,
                 label=label,
@@ -1119,6 +1153,9 @@ class ReaderSession:
                 raise NotFoundError(f"no adjudication {adjudication_id}")
             if adj.status != "pending":
                 raise LockedReadError(f"adjudication {adjudication_id} is {adj.status}, not pending")
+            chosen = s.get(Read, adj.read_a_id if choice == "A" else adj.read_b_id)
+            if chosen is not None:
+                self._refuse_identifying(s, chosen, {"the rationale": why})
             adj.chosen_read_id = adj.read_a_id if choice == "A" else adj.read_b_id
             adj.adjudicator_id = reader.id
             adj.rationale = why

@@ -5,6 +5,10 @@ spaces, UTF-8; the reading layer's `audit.canonical_json`). Everything printed o
 (the hash itself and the page numbers) is in the content, so anyone holding the database can recompute the hash
 of a printed form with `form_content(...)` and compare it with the footer and with the audit trail.
 
+The content is versioned (`FORM_VERSIONS`): each version's rules are kept, so a form printed under an earlier
+version is rebuilt by the rules it was printed under (the version is in its footer and in the export's audit
+event) and still verifies after an upgrade; new forms use `FORM_VERSION`.
+
 Blinding is decided here, once: a central read (or a blinded session) yields no identity at all, so no drawing
 or table code can leak what it never receives.
 """
@@ -17,6 +21,7 @@ from typing import Any
 
 from sfrt_reader.reading.audit import canonical_json
 from sfrt_reader.reading.document import LesionInput, MeasurementInput, TimepointInput, build_engine_document
+from sfrt_reader.reading.free_text import TextScreen
 from sfrt_reader.reading.session import ReaderSession
 from sfrt_reader.reading.views import (
     AssessmentView,
@@ -30,7 +35,16 @@ from sfrt_reader.reports.errors import ReportError
 from sfrt_reader.trial import Protocol
 
 FORM_ID = "SFRT-RF"
-FORM_VERSION = "1.1"  # 1.1: protocol hash, reading rules and blinding statement printed
+# Every form version this release can rebuild, oldest first, with what it changed in the printed content.
+FORM_VERSIONS: dict[str, str] = {
+    "1.0": "the first response form and subject summary",
+    "1.1": "reading protocol hash, reading rules and blinding statement printed; the summary keeps the signed "
+    "version of a timepoint under amendment",
+    "1.2": "free text screened: in a blinded read, identifiers and dates in the comment, the amendment reason and "
+    "the lesions' organ names are replaced by a '[removed: ...]' marker",
+}
+FORM_VERSION = "1.2"  # what new forms are printed under
+UNSCREENED_VERSIONS = ("1.0", "1.1")  # printed free text as stored
 SUMMARY_ID = "SFRT-SUM"
 CRITERIA = ("recist1.1", "choi")
 CRITERION_NAMES = {"recist1.1": "RECIST 1.1", "choi": "Choi"}
@@ -58,6 +72,19 @@ class ReadContext:
     # up) and the criteria options the engine applied
     protocol_sha256: str = ""
     options: dict[str, Any] = field(default_factory=dict)
+    # blinded reads: the subject's free-text screen, which redacts what was stored before text was screened at
+    # entry; None in local reads (their documents are identified anyway)
+    screen: TextScreen | None = field(default=None, repr=False, compare=False)
+    # how many identifiers `clean` removed so far (an export's count; one element, so the frozen context can add)
+    removed: list[int] = field(default_factory=lambda: [0], repr=False, compare=False)
+
+    def clean(self, text: str | None) -> str | None:
+        """Free text as it may leave the workstation: in a blinded read, identifiers replaced by a marker."""
+        if self.screen is None or not text:
+            return text
+        out, count = self.screen.redact(text)
+        self.removed[0] += count
+        return out
 
     def timepoint(self, label: str) -> AssessmentView:
         for tp in self.view.timepoints:
@@ -111,11 +138,12 @@ def gather(
     view: ReadView | None = None,
     identities: dict[str, IdentityView] | None = None,
     protocol: Protocol | None = None,
+    screens: dict[int, TextScreen] | None = None,
 ) -> ReadContext:
     """Read view, identity (unblinded reads only) and image locations of a read, through the session's views.
 
-    `view`, `identities` and `protocol` may be given already loaded (a trial-level export loads them for every
-    read at once); what is missing is asked of the session.
+    `view`, `identities`, `protocol` and `screens` (free-text screens by read) may be given already loaded (a
+    trial-level export loads them for every read at once); what is missing is asked of the session.
     """
     view = view if view is not None and view.read_id == read_id else session.view(read_id)
     blinded = view.kind == "central" or session.blinded
@@ -126,6 +154,10 @@ def gather(
     else:
         identity = session.identity(view.pseudonym)
     protocol = protocol or session.protocol
+    screen = None
+    if blinded:
+        known = screens if screens is not None and read_id in screens else session.text_screens([read_id])
+        screen = known[read_id]
     amended: dict[str, AssessmentView] = {}
     for tp in view.timepoints:
         if tp.status == "draft" and tp.version > 1:
@@ -150,6 +182,7 @@ def gather(
         signed_results=signed_results,
         protocol_sha256=hashlib.sha256(protocol.source_text.encode("utf-8")).hexdigest(),
         options=protocol.options.to_dict(),
+        screen=screen,
     )
 
 
@@ -315,19 +348,24 @@ def rules_text(options: dict[str, Any]) -> list[str]:
     return words
 
 
-def _header(ctx: ReadContext) -> dict[str, Any]:
+def check_version(version: str) -> str:
+    """`version` when this release can build it; otherwise a ReportError naming the versions it knows."""
+    if version not in FORM_VERSIONS:
+        known = ", ".join(FORM_VERSIONS)
+        raise ReportError(
+            f"form version {version!r} is not one this release knows ({known}): check the version printed in the "
+            "form's footer"
+        )
+    return version
+
+
+def _header(ctx: ReadContext, version: str) -> dict[str, Any]:
     subject: dict[str, Any] = {"pseudonym": ctx.view.pseudonym}
     if ctx.identity is not None:
         subject["patient_id"] = ctx.identity.patient_id
-    return {
+    header: dict[str, Any] = {
         "trial": ctx.trial_id,
         "protocol_title": ctx.trial_title,
-        "protocol": {
-            "sha256": ctx.protocol_sha256,
-            "criteria": [CRITERION_NAMES[c] for c in CRITERIA],
-            "rules": rules_text(ctx.options),
-        },
-        "blinding": BLINDED_STATEMENT if ctx.blinded else LOCAL_STATEMENT,
         "read": {
             "id": ctx.view.read_id,
             "type": "central (blinded)" if ctx.blinded else "local",
@@ -336,6 +374,14 @@ def _header(ctx: ReadContext) -> dict[str, Any]:
         },
         "subject": subject,
     }
+    if version != "1.0":
+        header["protocol"] = {
+            "sha256": ctx.protocol_sha256,
+            "criteria": [CRITERION_NAMES[c] for c in CRITERIA],
+            "rules": rules_text(ctx.options),
+        }
+        header["blinding"] = BLINDED_STATEMENT if ctx.blinded else LOCAL_STATEMENT
+    return header
 
 
 def _timepoint_block(ctx: ReadContext, tp: AssessmentView) -> dict[str, Any]:
@@ -399,9 +445,15 @@ def key_image_specs(ctx: ReadContext, label: str) -> list[dict[str, Any]]:
     return specs
 
 
-def form_content(session: ReaderSession, ctx: ReadContext, label: str) -> dict[str, Any]:
+def form_content(session: ReaderSession, ctx: ReadContext, label: str, version: str = FORM_VERSION) -> dict[str, Any]:
     """The content of the response form of one signed timepoint (what is printed, minus the footer); while an
-    amendment of it is drafted, the form of the signed version the amendment will replace."""
+    amendment of it is drafted, the form of the signed version the amendment will replace.
+
+    `version`: the form version whose rules apply (a form printed by an earlier release is rebuilt by its own). A
+    1.0 form was refused while an amendment was drafted; rebuilt now, it shows the signed version, as it was
+    printed before the amendment was opened.
+    """
+    check_version(version)
     tp = ctx.signed_version(label)
     if tp.signature is None:
         raise ReportError(
@@ -420,9 +472,9 @@ def form_content(session: ReaderSession, ctx: ReadContext, label: str) -> dict[s
         if les.role == "new"
     ]
     sig = tp.signature
-    return {
-        "form": {"id": FORM_ID, "version": FORM_VERSION, "title": "Tumour response form (RECIST 1.1 and Choi)"},
-        **_header(ctx),
+    content = {
+        "form": {"id": FORM_ID, "version": version, "title": "Tumour response form (RECIST 1.1 and Choi)"},
+        **_header(ctx, version),
         "timepoint": _timepoint_block(ctx, tp),
         "targets": target_rows(ctx, label),
         "non_targets": non_targets,
@@ -439,13 +491,28 @@ def form_content(session: ReaderSession, ctx: ReadContext, label: str) -> dict[s
         },
         "engine_version": tp.engine_version,
     }
+    if version not in UNSCREENED_VERSIONS:
+        content["comment"] = ctx.clean(content["comment"])
+        content["amendment_reason"] = ctx.clean(content["amendment_reason"])
+        _clean_organs(ctx, [*content["targets"], *content["non_targets"], *content["new_lesions"]["lesions"]])
+    return content
 
 
-def summary_content(ctx: ReadContext) -> dict[str, Any]:
+def _clean_organs(ctx: ReadContext, rows: list[dict[str, Any]]) -> None:
+    for row in rows:
+        row["organ"] = ctx.clean(row["organ"])
+
+
+def summary_content(ctx: ReadContext, version: str = FORM_VERSION) -> dict[str, Any]:
     """The subject summary: every timepoint's latest signed version (while an amendment is drafted, the version it
-    will replace), its numbers and responses, and the best overall response of those signed versions."""
+    will replace), its numbers and responses, and the best overall response of those signed versions.
+
+    Under version 1.0 a timepoint whose amendment was being drafted was left out: its rules are kept as they were.
+    """
+    check_version(version)
+    shown = ctx.signed() if version == "1.0" else ctx.latest_signed()
     rows = []
-    for tp in ctx.latest_signed():
+    for tp in shown:
         results = tp.results or {}
         r = results.get("recist1.1") or {}
         c = results.get("choi") or {}
@@ -476,15 +543,15 @@ def summary_content(ctx: ReadContext) -> dict[str, Any]:
                 "role": les.role,
                 "organ": les.organ,
                 "axis": "SA" if les.nodal else "LD",
-                "values_mm": [
-                    lesion_value(les, measurement_of(tp, les.code), ctx.too_small_mm) for tp in ctx.latest_signed()
-                ],
+                "values_mm": [lesion_value(les, measurement_of(tp, les.code), ctx.too_small_mm) for tp in shown],
             }
         )
+    if version not in UNSCREENED_VERSIONS:
+        _clean_organs(ctx, lesions)
     results = ctx.best_signed()
     return {
-        "form": {"id": SUMMARY_ID, "version": FORM_VERSION, "title": "Subject response summary (RECIST 1.1 and Choi)"},
-        **_header(ctx),
+        "form": {"id": SUMMARY_ID, "version": version, "title": "Subject response summary (RECIST 1.1 and Choi)"},
+        **_header(ctx, version),
         "timepoints": rows,
         "lesions": lesions,
         "open_timepoints": [tp.label for tp in ctx.view.timepoints if tp.status != "signed"],

@@ -1,8 +1,8 @@
 """PDF response forms (one signed timepoint) and the subject summary (all signed timepoints), with reportlab.
 
 `write_form` and `write_summary` gather the content through the reader's session (see `content.py`), draw it,
-record the content's SHA-256 in the audit trail (`ReadingService.record_export`) and print that hash in the footer
-of every page, so a printed form can be traced to the database state it shows.
+record the content's SHA-256 and the form version in the audit trail (`ReadingService.record_export`) and print that
+hash in the footer of every page, so a printed form can be traced to the database state it shows (`verify.py`).
 """
 
 from __future__ import annotations
@@ -54,6 +54,7 @@ class WrittenDocument:
     path: Path
     sha256: str
     export_id: int | None
+    removed: int = 0  # identifiers removed from free text (blinded reads), as the export's audit event records
 
 
 def _contrast(value: bool | None) -> str:
@@ -314,8 +315,11 @@ def write_form(session: ReaderSession, read_id: int, label: str, out: Path, reco
     doc, canvas = _document(out, f"{content['form']['title']}: {ctx.view.pseudonym} {label}", footer, sha)
     width = PAGE[0] - 2 * MARGIN
     doc.build(form_story(ctx, content, width), canvasmaker=canvas)
-    export_id = session.service.record_export(read_id, label, FORM_KIND, sha, session.reader_id) if record else None
-    return WrittenDocument(out, sha, export_id)
+    export_id = None
+    if record:
+        details = {"form_version": content["form"]["version"], "free_text_removed": ctx.removed[0]}
+        export_id = session.service.record_export(read_id, label, FORM_KIND, sha, session.reader_id, details)
+    return WrittenDocument(out, sha, export_id, ctx.removed[0])
 
 
 def _plot_png(content: dict[str, Any]) -> bytes:
@@ -453,8 +457,11 @@ def write_summary(session: ReaderSession, read_id: int, out: Path, record: bool 
     footer = f"{content['form']['id']} v{content['form']['version']} · read {read_id} · {ctx.view.pseudonym}"
     doc, canvas = _document(out, f"{content['form']['title']}: {ctx.view.pseudonym}", footer, sha)
     doc.build(summary_story(content, PAGE[0] - 2 * MARGIN), canvasmaker=canvas)
-    export_id = session.service.record_export(read_id, None, SUMMARY_KIND, sha, session.reader_id) if record else None
-    return WrittenDocument(out, sha, export_id)
+    export_id = None
+    if record:
+        details = {"form_version": content["form"]["version"], "free_text_removed": ctx.removed[0]}
+        export_id = session.service.record_export(read_id, None, SUMMARY_KIND, sha, session.reader_id, details)
+    return WrittenDocument(out, sha, export_id, ctx.removed[0])
 
 
 def _ensure_folder(out: Path) -> None:

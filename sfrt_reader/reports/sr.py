@@ -27,6 +27,7 @@ top-left pixel (PS3.3 C.18.6.1.2), stored as 32-bit floats: points come back wit
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -253,13 +254,14 @@ def _lesion_group(
         ),
         time_point_context=time_point,
         finding_type=codes.SCT.LymphNode if les.nodal else codes.SCT.Tumor,
-        finding_sites=[hd.sr.FindingSite(anatomic_location=_organ_code(les.organ))],
+        finding_sites=[hd.sr.FindingSite(anatomic_location=_organ_code(ctx.clean(les.organ) or les.organ))],
         measurements=measurements or None,
         qualitative_evaluations=evaluations,
     )
-    if les.description:
+    description = ctx.clean(les.description)
+    if description:
         # The reader's note on the lesion (TID 1501 has no row for it: a Comment the group CONTAINS).
-        group[0].ContentSequence.append(_text(K.COMMENT, les.description))
+        group[0].ContentSequence.append(_text(K.COMMENT, description))
     return group
 
 
@@ -319,10 +321,12 @@ def adjudication_of(session: ReaderSession, read_id: int) -> tuple[str | None, s
     return None, None
 
 
-def _timepoint_evaluations(tp: AssessmentView, outcome: ReadOutcome | None) -> Any:
+def _timepoint_evaluations(
+    tp: AssessmentView, outcome: ReadOutcome | None, clean: Callable[[str | None], str | None]
+) -> Any:
     """TID 1500's Qualitative Evaluations container: new lesions, nodules, both criteria's responses, the best
     overall response so far with its progression day (and date, unblinded), the reader's comment and the
-    adjudication of the read."""
+    adjudication of the read. `clean`: the read's free-text screen (`ReadContext.clean`)."""
     import highdicom as hd
     from highdicom.sr.enum import RelationshipTypeValues as R
 
@@ -372,12 +376,14 @@ def _timepoint_evaluations(tp: AssessmentView, outcome: ReadOutcome | None) -> A
                     name=_private(*K.PROGRESSION_DATE), value=when, relationship_type=R.CONTAINS
                 )
                 items.append(with_method(dated, method))
-    if tp.comment:
-        items.append(_text(K.COMMENT, tp.comment))
+    comment = clean(tp.comment)
+    if comment:
+        items.append(_text(K.COMMENT, comment))
     if outcome is not None and outcome.adjudication is not None:
         items.append(code_item(_private(*K.ADJUDICATION), K.adjudication_states()[outcome.adjudication]))
-        if outcome.rationale:
-            items.append(_text(_private(*K.ADJUDICATION_RATIONALE), outcome.rationale))
+        rationale = clean(outcome.rationale)
+        if rationale:
+            items.append(_text(_private(*K.ADJUDICATION_RATIONALE), rationale))
     container = hd.sr.ContainerContentItem(
         name=hd.sr.CodedConcept(*K.QUALITATIVE_EVALUATIONS), relationship_type=R.CONTAINS
     )
@@ -447,7 +453,7 @@ def build_sr(
         imaging_measurements=groups,
         title=codes.DCM.ImagingMeasurementReport,
     )
-    report[0].ContentSequence.append(_timepoint_evaluations(tp, outcome))
+    report[0].ContentSequence.append(_timepoint_evaluations(tp, outcome, ctx.clean))
     evidence_list = list(evidence.datasets.values())
     sr = hd.sr.Comprehensive3DSR(
         evidence=evidence_list,
@@ -478,24 +484,34 @@ def _strip_identifying(sr: Dataset) -> None:
             sr.data_element(keyword).value = ""  # type: ignore[union-attr]
 
 
-def write_sr(session: ReaderSession, read_id: int, out: Path, record: bool = True) -> list[Path]:
+class WrittenFiles(list[Path]):
+    """The files an export wrote; `removed`: identifiers removed from their free text (blinded reads)."""
+
+    removed: int = 0
+
+
+def write_sr(session: ReaderSession, read_id: int, out: Path, record: bool = True) -> WrittenFiles:
     """One SR file per signed timepoint of a read (its latest signed version while an amendment is drafted),
-    written into folder `out` (created if missing)."""
+    written into folder `out` (created if missing). In a blinded read, free text stored with an identifier goes out
+    with a "[removed: ...]" marker instead, counted in the export's audit event."""
     ctx = C.gather(session, read_id)
     if out.exists() and not out.is_dir():
         raise ReportError(f"{out} is a file: --format sr writes one file per timepoint into a folder")
     out.mkdir(parents=True, exist_ok=True)
     library = ImageLibrary()
     adjudication = adjudication_of(session, read_id)
-    paths = []
+    paths = WrittenFiles()
     for tp in ctx.latest_signed():
+        before = ctx.removed[0]
         sr = build_sr(ctx, tp.label, library, outcome_of(session, ctx, tp.label, adjudication))
         path = out / f"read{read_id}_{ctx.view.pseudonym}_{tp.label}_SR.dcm"
         sr.save_as(path, enforce_file_format=True)
         paths.append(path)
         if record:
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
-            session.service.record_export(read_id, tp.label, SR_KIND, digest, session.reader_id)
+            details = {"free_text_removed": ctx.removed[0] - before}
+            session.service.record_export(read_id, tp.label, SR_KIND, digest, session.reader_id, details)
     if not paths:
         raise ReportError(f"read {read_id} has no signed timepoint: nothing to export")
+    paths.removed = ctx.removed[0]
     return paths

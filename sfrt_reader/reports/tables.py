@@ -184,7 +184,7 @@ def read_rows(
                     **common,
                     "lesion": les.code,
                     "role": les.role,
-                    "organ": les.organ,
+                    "organ": ctx.clean(les.organ),
                     "nodal": les.nodal,
                     "measurement_status": (m.status if m else None)
                     if les.role != "non-target"
@@ -315,7 +315,10 @@ def contexts_for(session: ReaderSession, read_ids: list[int]) -> list[C.ReadCont
     views = session.views(read_ids)
     unblinded = sorted({v.pseudonym for v in views if v.kind != "central"}) if not session.blinded else []
     identities = session.identities(unblinded) if unblinded else {}
+    blinded = [v.read_id for v in views if v.kind == "central" or session.blinded]
+    screens = session.text_screens(blinded) if blinded else {}
     protocol = session.protocol
     return [
-        C.gather(session, v.read_id, with_images=False, view=v, identities=identities, protocol=protocol) for v in views
+        C.gather(session, v.read_id, False, view=v, identities=identities, protocol=protocol, screens=screens)
+        for v in views
     ]

@@ -8,9 +8,11 @@ Strokes are painted one after the other in the order drawn, each on the mask the
 series of strokes loses none and none races another. When a new mask arrives it becomes one undo step and is
 shown; its metrics (volume, mean, longest axial diameter, short axis: convex hulls over the slices, up to a few
 hundred ms on a large sarcoma) are measured in a second worker, and when they arrive the new `segmentation_result`
-replaces the old one and is saved through the reading layer exactly like an accepted segmentation, so the lesion
-table, the form and the exports carry the edited values. Undo and redo swap the stored result back and forth (no
-recomputation) and save again.
+replaces the old one and is saved through the reading layer like an accepted segmentation, so the lesion table, the
+form and the exports carry the edited values. That save (the database write, the criteria recomputed, the read
+read back: about 150 ms) runs in the save queue's worker (`save_queue.SaveQueue`, in order, flushed before any other
+database call of the window and when it closes); only the panels are refreshed on the GUI thread. Undo and redo
+swap the stored result back and forth (no recomputation) and save the same way.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from PySide6.QtGui import QUndoCommand
 
 from sfrt_reader.errors import SfrtError
 from sfrt_reader.ui.mask_overlay import ShownMask
+from sfrt_reader.ui.save_queue import SaveJob, SaveQueue
 from sfrt_reader.ui.worker_errors import failure_text
 
 if TYPE_CHECKING:
@@ -148,6 +151,7 @@ class LesionMasks(QObject):
         self.painting: StrokeTask | None = None
         self._ended: deque[StrokeTask] = deque(maxlen=8)
         self._parsed: dict[int, tuple[dict[str, Any], LesionSegmentation]] = {}
+        self.saver = SaveQueue(self)  # the edited masks' saves, off the GUI thread and in order
 
     # ----------------------------------------------------------------------------------------- the masks
     def stored_mask(self, key: Key) -> LesionSegmentation | None:
@@ -322,9 +326,63 @@ class LesionMasks(QObject):
                     continue
                 item.setProperty("segmentation", True)
                 item.lesion_id = key[1]
-        if key[0] == w.reading_label:
-            w.sync_measurements()
         self.refresh()
+        if key[0] == w.reading_label:  # last: once queued, the save's thread competes for the interpreter
+            self._save(key)
+
+    def _save(self, key: Key) -> None:
+        """Save the lesion's objects on the timepoint read (its drawings and the edited segmentation) in the save
+        queue's worker, as `sync_measurements` would on the GUI thread. The objects are taken now, on the GUI
+        thread; they count as saved at once, so a later `sync_measurements` does not save them a second time, and
+        count as unsaved again if the save fails."""
+        from sfrt_reader.ui.reading_window import _objects_key
+
+        w = self.window
+        if w._restoring:
+            return
+        objects, drawn = w._lesion_objects(key[1])
+        objects_key = _objects_key(objects)
+        if not objects or w.saved.get(key) == objects_key:
+            w.sync_measurements()  # nothing to save, or nothing left to save (it says so)
+            return
+        values = w._values(drawn, w.segmentations.get(key))
+        previous = w.saved.get(key)
+        w.saved[key] = objects_key
+        session, read_id, (label, code) = w.session, w.read_id, key
+
+        def work() -> Any:
+            session.record_measurement(read_id, label, code, "measured", objects=objects, **values)
+            return session.view(read_id)
+
+        def done(view: Any) -> None:
+            w.show_read_view(view)
+            w.show_status(f"{code} at {label} saved")
+
+        def failed(message: str) -> None:
+            if w.saved.get(key) == objects_key:  # not saved: the next change of the lesion saves it again
+                if previous is None:
+                    w.saved.pop(key, None)
+                else:
+                    w.saved[key] = previous
+            w.show_error(f"{code} at {label} was not saved: {message}")
+
+        self.saver.submit(SaveJob(f"the edited mask of {code} could not be saved", work, done, failed))
+
+    def finish(self, timeout_s: float = 120.0) -> bool:
+        """Paint, measure and save every stroke already drawn (the window is closing): True when nothing is left.
+
+        Runs the event loop meanwhile (the workers report through it); the strokes of a large lesion take well under
+        a second each."""
+        import time
+
+        from PySide6.QtCore import QCoreApplication
+
+        deadline = time.monotonic() + timeout_s
+        while (self.strokes or self.painting is not None or self.tasks) and time.monotonic() < deadline:
+            QCoreApplication.processEvents()
+            time.sleep(0.005)
+        self.saver.flush()
+        return not self.busy
 
     def _finish(self, task: MeasureMaskTask) -> bool:
         """Drop the task; True when its mask is still the one shown (not undone or painted over meanwhile)."""
@@ -336,6 +394,8 @@ class LesionMasks(QObject):
     def _on_measured(self, task: MeasureMaskTask, result: Any) -> None:
         current = self._finish(task)
         task.command.after = result.to_dict()  # a later redo restores it without measuring again
+        # the stored result's mask is the one just measured: known, so not parsed back from its packed bits
+        self._parsed[id(task.command.after)] = (task.command.after, result.segmentation)
         if current:
             unit = "HU" if result.is_hu else "(signal)"
             self.window.show_status(
@@ -356,5 +416,5 @@ class LesionMasks(QObject):
 
     @property
     def busy(self) -> bool:
-        """Strokes are waiting or being painted, or an edited mask is being measured."""
-        return bool(self.tasks) or bool(self.strokes) or self.painting is not None
+        """Strokes are waiting or being painted, or an edited mask is being measured or saved."""
+        return bool(self.tasks) or bool(self.strokes) or self.painting is not None or self.saver.pending

@@ -6,9 +6,11 @@ comes from the read database or the criteria engine's stored output, never recom
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -26,7 +28,9 @@ from PySide6.QtWidgets import (
 )
 
 from sfrt_reader.criteria.exact import round_toward_zero
+from sfrt_reader.errors import SfrtError
 from sfrt_reader.reading.views import MeasurementView, ReadView
+from sfrt_reader.ui.wrapped_rows import WrappedSpanDelegate
 
 CRITERIA_NAMES = {"recist1.1": "RECIST 1.1", "choi": "Choi"}
 
@@ -124,6 +128,14 @@ class ResponsePanel(QTreeWidget):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         self.setWordWrap(True)
+        self.setUniformRowHeights(False)
+        # reasons are whole sentences: wrapped to the panel's width, never cut with "..."
+        self.setItemDelegate(WrappedSpanDelegate(self))
+        header.sectionResized.connect(lambda *_: self.scheduleDelayedItemsLayout())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.scheduleDelayedItemsLayout()  # a narrower panel wraps the reasons on more lines
 
     def show_read(self, read: ReadView) -> None:
         self.clear()
@@ -230,10 +242,16 @@ class SignDialog(PasswordSignatureDialog):
 
 
 class AmendDialog(QDialog):
-    """An amendment to a signed timepoint: the reason is required (the reading layer refuses a short one)."""
+    """An amendment to a signed timepoint: the reason is required (the reading layer refuses a short one).
 
-    def __init__(self, label: str, parent: QWidget | None = None) -> None:
+    With `submit`, the amendment is made from the dialog: a refusal (a reason too short, or one that names the
+    patient) is shown in the dialog, which stays open with the reason as typed, so nothing is lost."""
+
+    def __init__(
+        self, label: str, parent: QWidget | None = None, submit: Callable[[str], object] | None = None
+    ) -> None:
         super().__init__(parent)
+        self._submit = submit
         self.setWindowTitle(f"Amend timepoint {label}")
         layout = QVBoxLayout(self)
         text = QLabel(
@@ -250,6 +268,22 @@ class AmendDialog(QDialog):
         self.ok.setText("Amend")
         self.ok.setEnabled(False)
         self.reason.textChanged.connect(lambda: self.ok.setEnabled(bool(self.reason.toPlainText().strip())))
-        buttons.accepted.connect(self.accept)
+        self.error = QLabel()
+        self.error.setObjectName("amendError")
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #b3261e;")
+        self.error.hide()
+        layout.addWidget(self.error)
+        buttons.accepted.connect(self._accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+
+    def _accept(self) -> None:
+        if self._submit is not None:
+            try:
+                self._submit(self.reason.toPlainText())
+            except SfrtError as error:
+                self.error.setText(str(error))
+                self.error.show()
+                return
+        self.accept()

@@ -2,16 +2,19 @@
 
     PYTHONPATH=. QT_QPA_PLATFORM=offscreen python -m sfrt_reader.ui.reading_screenshots DEMO_DIR docs/screenshots
 
-DEMO_DIR is the folder of `sfrt-reader demo --data DEMO_DIR` (generated and imported on first use). A blinded
-central reader reads demo-01 (CT) to 6 months and demo-03 (CT baseline, MR follow-ups) to 3 months: the target by
-one-click segmentation accepted and a longest diameter drawn, the inguinal node as a non-target, each timepoint
-signed. The drawings go through the same controller slots as the mouse (`SliceViewport.draw_lps`, the segmentation
-task), at the ground truth's lesion positions. `linked.png` shows the CT subject again once its follow-ups are
-registered to the baseline (in the background, as on every opening), with the crosshair carried from the tumour
-centre at baseline to every follow-up. Then reader1 and reader2 complete demo-02 through the session API,
-reader2 drawing T1 30% longer at 6 months, and the adjudicator's desk is pictured on that disagreement.
-The masks are outlined (filled on the MR picture) and the Brush is selected, its circle on the rim of the current
-timepoint's outline. The reformats and the 3-D lesion view of the CT read are taken by `view3d_screenshots`.
+DEMO_DIR is the folder of `sfrt-reader demo --data DEMO_DIR` (generated and imported on first use). A blinded central
+reader reads demo-01 (CT) to 6 months and demo-03 (CT baseline, MR follow-ups) to 3 months: at every timepoint the
+target by one-click segmentation, accepted (one set of measurements per lesion: the segmentation's longest axial
+diameter and short axis, no second line drawn over them), the inguinal node as a non-target, each timepoint signed but
+the last. The segmentation goes through the same controller slots as the mouse click, seeded at the ground truth's
+lesion centre. The timepoint read is shown on the slice of its longest diameter, the others on the same anatomy: every
+picture of a read is taken once the follow-ups are registered to the baseline (in the background, as on every
+opening), so the viewports are linked by anatomy, not by table position. `linked.png` shows the CT subject again with
+the crosshair carried from the tumour centre at baseline to every follow-up. Then reader1 and reader2 complete demo-02
+through the session API, reader2 drawing T1 30% longer at 6 months, and the adjudicator's desk is pictured on that
+disagreement. The masks are outlined (filled on the MR picture) and the Brush is selected, its circle on the rim of
+the current timepoint's outline. The reformats and the 3-D lesion view of the CT read are taken by
+`view3d_screenshots`.
 """
 
 from __future__ import annotations
@@ -39,10 +42,14 @@ READER, PASSWORD = "reader1", "demo-reader1"
 
 
 def _wait(app: QApplication, window: ReadingWindow) -> None:
+    """Until every timepoint is loaded and the background registration of the follow-ups has finished (a picture
+    taken earlier shows "TABLE POSITION" badges and "Registering n %" in the status bar)."""
     import time
 
-    deadline = time.monotonic() + 600
-    while (window.tasks or len(window.volume_of) < len(window.images)) and time.monotonic() < deadline:
+    deadline = time.monotonic() + 3600  # a loaded machine takes minutes per follow-up
+    while time.monotonic() < deadline and (
+        window.tasks or len(window.volume_of) < len(window.images) or window.linking.task is not None
+    ):
         app.processEvents()
         time.sleep(0.02)
     app.processEvents()
@@ -63,7 +70,6 @@ def _read_timepoint(window: ReadingWindow, truth_tp: dict[str, Any], first: bool
     window.segment_tasks.append(task)
     task.run()
     window._accept_segmentation()
-    viewport.draw_lps("length", t1["longest_axial_line_lps"])
     if "NT1" in lesions:
         if first:
             window.panel.role.setCurrentIndex(window.panel.role.findData("non-target"))
@@ -94,6 +100,19 @@ def _show_brush(window: ReadingWindow, radius_mm: float) -> None:
     i, j = max(on_slice)  # the outline's rightmost pixel on the slice shown
     u, v, _ = viewport.state.geometry.index_to_display(np.array([i, j, k], dtype=float))
     viewport._brush_pos = QPointF(viewport.mapFromScene(viewport.display_to_scene(u, v)))
+
+
+def _unfold_current(window: ReadingWindow, label: str) -> None:
+    """The reasons of the timepoint being read and of the best overall response unfolded, the others folded: what
+    a reader looks at before signing (every reason is wrapped in full, so all of them would not fit)."""
+    tree = window.response_panel
+    for n in range(tree.topLevelItemCount()):
+        item = tree.topLevelItem(n)
+        text = item.text(0)
+        unfold = text.startswith(f"{label} (") or text == "Best overall response"
+        item.setExpanded(unfold)
+        for c in range(item.childCount()):
+            item.child(c).setExpanded(unfold)
 
 
 def render_read(
@@ -129,8 +148,11 @@ def render_read(
             continue
         if volume.modality == "CT":
             viewport.state.apply_preset("1")  # soft tissue
-        t1 = tps[viewport.info.timepoint_label]["lesions"]["T1"]
-        viewport.state.set_slice(int(t1["axial_slice_index"]))  # each timepoint on its measured slice
+        label = viewport.info.timepoint_label
+        t1 = tps[label]["lesions"]["T1"]
+        seg = window.segmentations.get((label, "T1"))
+        if label == labels[-1] and seg is not None:  # the timepoint read, on the slice of its longest diameter;
+            viewport.state.set_slice(volume.nearest_slice(seg["longest_axial"]["start"]))  # the others linked to it
         u, v, _ = geometry.index_to_display(volume.lps_to_index(np.asarray(t1["centre_lps"], dtype=float)))
         viewport.state.set_zoom(ZOOM)
         viewport.state.set_pan(u - (geometry.width - 1) / 2 + 20, v - (geometry.height - 1) / 2 + 10)
@@ -139,7 +161,7 @@ def render_read(
     window.resizeDocks([window.lesion_dock], [330], Qt.Orientation.Horizontal)
     window.resizeDocks([window.response_dock], [420], Qt.Orientation.Horizontal)
     window.resizeDocks([window.table_dock], [200], Qt.Orientation.Vertical)
-    window.response_panel.expandAll()
+    _unfold_current(window, labels[-1])
     window.response_dock.raise_()
     app.processEvents()
     _show_brush(window, 8.0)  # once the docks have their size, so the circle sits where the viewport draws it

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QObject, QRunnable, QSettings, Qt, QThreadPool, Signal
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -288,6 +289,7 @@ class ReadingWindow(MainWindow):
 
     def _call(self, what: Any, *args: Any, **kwargs: Any) -> Any:
         """Run a session call; an SfrtError becomes the banner's message and None."""
+        self._flush_saves()
         try:
             result = what(*args, **kwargs)
         except SfrtError as error:
@@ -297,12 +299,24 @@ class ReadingWindow(MainWindow):
         return result
 
     def refresh_read(self) -> None:
+        self._flush_saves()
         try:
             self.read = self.session.view(self.read_id)
         except SfrtError as error:
             self.show_error(str(error))
+        self.show_read_view(self.read)
+
+    def show_read_view(self, read: ReadView) -> None:
+        """Show a read view (the panels, the worklist) read back from the database, here or in a worker."""
+        self.read = read
         self._refresh_panels()
         self.read_changed.emit()
+
+    def _flush_saves(self) -> None:
+        """Finish the saves still running off the GUI thread, so this call comes after them (see save_queue)."""
+        masks = getattr(self, "masks", None)
+        if masks is not None:
+            masks.saver.flush()
 
     def _refresh_panels(self) -> None:
         p = self.panel
@@ -775,7 +789,9 @@ class ReadingWindow(MainWindow):
     # ---------------------------------------------------------------------------------------- sign-off
     def _sign(self) -> None:
         if self.masks.busy:
-            self.show_error("brush strokes are still being painted or measured: sign once the lesion table shows them")
+            self.show_error(
+                "brush strokes are still being painted, measured or saved: sign once the lesion table shows them"
+            )
             return
         dialog = SignDialog(self.reading_label, SIGNATURE_MEANING, self.session.username, self)
         if dialog.exec() != SignDialog.DialogCode.Accepted:
@@ -791,12 +807,32 @@ class ReadingWindow(MainWindow):
         self.refresh_read()
 
     def _amend(self) -> None:
-        dialog = AmendDialog(self.reading_label, self)
+        label = self.reading_label
+        # The dialog makes the amendment itself, so that a refused reason stays in it to be corrected.
+        dialog = AmendDialog(label, self, submit=lambda reason: self._amend_now(label, reason))
         if dialog.exec() != AmendDialog.DialogCode.Accepted:
             return
-        if self._call(self.session.amend, self.read_id, self.reading_label, dialog.reason.toPlainText()) is not None:
-            self.show_status(f"{self.reading_label}: amendment opened")
+        self.banner.hide()
+        self.show_status(f"{label}: amendment opened")
         self.refresh_read()
+
+    def _amend_now(self, label: str, reason: str) -> Any:
+        self._flush_saves()  # like every database call of the window: after the saves still queued
+        return self.session.amend(self.read_id, label, reason)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """The brush strokes already drawn are painted, measured and saved before the window goes (closing loses
+        at most the stroke in progress); if that cannot finish, the window stays open and says so."""
+        masks = getattr(self, "masks", None)
+        if masks is not None and masks.busy:
+            self.show_status("Saving the brush strokes before closing…")
+            if not masks.finish():
+                self.show_error("the brush strokes are still being saved: close the window again in a moment")
+                event.ignore()
+                return
+        super().closeEvent(event)
+        if masks is not None:
+            masks.saver.shutdown()  # everything is saved: the save thread ends with the window
 
     def cancel_loading(self) -> None:
         """Cancel (and closing the window): stops the loads and the background registration, and drops a
@@ -808,6 +844,7 @@ class ReadingWindow(MainWindow):
         masks = getattr(self, "masks", None)
         if masks is not None:
             masks.drop_strokes()
+            masks.saver.flush()  # the saves already asked for are written, never dropped
         for task in list(getattr(self, "segment_tasks", [])):
             task.cancelled.set()
             self._segment_finished(task)

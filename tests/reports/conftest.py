@@ -127,11 +127,12 @@ def build_read(
     sign: bool = True,
     second_target: bool = False,
     comments: dict[str, str] | None = None,
+    t1_organ: str = "thigh",
 ) -> DemoRead:
     """Trial, site, subject, import (de-identified for central), a reader, and every timepoint read and signed
     (with sign=False: the baseline only, unsigned). second_target: the inguinal node of demo-01 measured as a
     second target T2 (by its long axis), for forms with four key images. comments: the reader's free-text comment
-    per timepoint label, written before signing."""
+    per timepoint label, written before signing. t1_organ: the organ typed for T1."""
     subject = truth["subjects"][subject_index]
     db_path = tmp / f"reads-{paradigm}.sqlite"
     service = ReadingService(open_database(str(db_path)))
@@ -156,7 +157,7 @@ def build_read(
         if paradigm == "central":
             series, sop = remap_uid(series, secret), remap_uid(sop, secret)
         if label == "baseline":
-            session.add_lesion(read_id, "T1", "target", "thigh", description="irradiated sarcoma")
+            session.add_lesion(read_id, "T1", "target", t1_organ, description="irradiated sarcoma")
             if second_target:
                 session.add_lesion(read_id, "T2", "target", "inguinal soft tissue")
             else:

@@ -190,3 +190,16 @@ def test_export_query_count_does_not_grow_with_the_number_of_reads(
     # The per-read path, for contrast, grows with the reads (this is what the bulk path replaced).
     boss, ids = all_reads(trial[1])
     assert count_statements(trial[1], lambda: per_read_contexts(boss, ids)) > 10 * large
+
+
+def test_free_text_screens_load_in_a_constant_number_of_statements(
+    trial: tuple[ReadingService, ReadingService],
+) -> None:
+    """A blinded trial-level export screens every read's free text: its identifiers are loaded set-wise too."""
+    counts = []
+    for service in trial:
+        boss, ids = all_reads(service)
+        screens: dict[int, Any] = {}
+        counts.append(count_statements(service, lambda b=boss, i=ids, out=screens: out.update(b.text_screens(i))))
+        assert sorted(screens) == sorted(ids)
+    assert counts[0] == counts[1] and counts[1] <= 8, counts

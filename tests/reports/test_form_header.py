@@ -49,7 +49,7 @@ def test_blinded_form_states_protocol_rules_blinding_and_signature(central_read:
     text = flat("\n".join(check_pdf(tmp_path / "form.pdf")))
     digest = hashlib.sha256(PROTOCOL_FILE.read_bytes()).hexdigest()
     assert f"SHA-256 {digest[:16]}" in text and digest in text
-    assert "SFRT-RF version 1.1" in text and "RECIST 1.1 and Choi" in text
+    assert "SFRT-RF version 1.2" in text and "RECIST 1.1 and Choi" in text
     # The protocol's criteria options (NCT06980259.toml: randomized, min_sd_days 42), in words.
     assert "randomised trial: a response needs no confirmation" in text
     assert "stable disease at least 42 days after baseline" in text
@@ -60,7 +60,7 @@ def test_blinded_form_states_protocol_rules_blinding_and_signature(central_read:
     assert "electronic signature by entering his or her password at signing" in text
     write_summary(s, rid, tmp_path / "summary.pdf")
     summary = flat("\n".join(check_pdf(tmp_path / "summary.pdf")))
-    assert "Blinded central read" in summary and digest in summary and "SFRT-SUM version 1.1" in summary
+    assert "Blinded central read" in summary and digest in summary and "SFRT-SUM version 1.2" in summary
 
 
 def test_local_form_says_unblinded_and_summary_keeps_the_signed_version_during_an_amendment(

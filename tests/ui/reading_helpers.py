@@ -184,3 +184,31 @@ def draw_truth_length(qtbot: Any, window: ReadingWindow, lesion_truth: dict[str,
 def sign(qtbot: Any, window: ReadingWindow, password: str) -> None:
     answer_dialog(qtbot, password)
     click_button(qtbot, window.panel.sign_button)
+
+
+def assert_reasons_in_full(panel: Any) -> int:
+    """Every reason row of a response panel (`ResponsePanel`, unfolded) holds its text wrapped to the row's width,
+    inside the panel, never elided; returns how many of them needed more than one line."""
+    from PySide6.QtCore import QRect
+    from PySide6.QtGui import QFontMetrics
+
+    from sfrt_reader.ui.wrapped_rows import WRAP_FLAGS
+
+    metrics = QFontMetrics(panel.font())
+    right = panel.viewport().rect().right() + 1
+    wrapped_rows = 0
+    stack = [panel.topLevelItem(n) for n in range(panel.topLevelItemCount())]
+    while stack:
+        item = stack.pop()
+        stack.extend(item.child(n) for n in range(item.childCount()))
+        if item.childCount() or item.parent() is None:
+            continue  # a timepoint row or a criterion's head: columns, not a sentence
+        rect = panel.visualItemRect(item)
+        text = item.text(0)
+        visible = min(rect.right() + 1, right) - rect.left()  # the part of the row in sight
+        needed = metrics.boundingRect(QRect(0, 0, visible - 6, 100_000), WRAP_FLAGS, text)
+        assert rect.left() >= 0 and visible > 40, (text, rect, right)
+        assert needed.height() <= rect.height() and needed.width() <= visible, (text, needed, rect, right)
+        if metrics.horizontalAdvance(text) > visible:
+            wrapped_rows += 1
+    return wrapped_rows

@@ -44,6 +44,15 @@ def _mask_pixels(window: ReadingWindow, k: int) -> set[tuple[int, int]]:
 
 
 def _stored_t1(window: ReadingWindow) -> Any:
+    """T1's measurement as the read database holds it, once the saves running off the GUI thread have landed."""
+    import time
+
+    from PySide6.QtWidgets import QApplication
+
+    deadline = time.monotonic() + 60
+    while window.masks.saver.pending and time.monotonic() < deadline:
+        QApplication.processEvents()
+        time.sleep(0.005)
     a = window.assessment()
     assert a is not None
     return next(m for m in a.measurements if m.lesion == "T1")
@@ -147,9 +156,9 @@ def test_brush_adds_erases_undoes_and_updates_the_table(qtbot, window) -> None: 
     assert _mask_pixels(window, k) == original
     assert _stored_t1(window).volume_ml == pytest.approx(original_volume, rel=1e-9)
     assert f"vol {original_volume:.1f} ml" in window.lesion_table.item(row, 0).text()
-    # ... and redo paints it again without measuring anew
+    # ... and redo paints it again without measuring anew (only the save runs, off the GUI thread)
     qtbot.keyClick(viewport, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
-    assert not window.masks.busy
+    assert not window.masks.tasks and not window.masks.strokes and window.masks.painting is None
     assert _stored_t1(window).volume_ml == pytest.approx(painted_volume, rel=1e-9)
 
     # M fills the masks; a 50 mm eraser clears the lesion on this slice only (its other slices stay)
@@ -287,3 +296,65 @@ def test_strokes_drawn_while_one_is_painted_queue_in_order(qtbot, window) -> Non
     assert window.masks.mask(key) == want and want.full_mask()[k].sum() > original.full_mask()[k].sum()
     assert _stored_t1(window).volume_ml == pytest.approx(_volume_ml(window), rel=1e-9)
     assert not window.errors, window.errors
+
+
+def test_the_save_of_a_stroke_runs_off_the_gui_thread_and_survives_closing(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    """The measured stroke is written by the save queue's worker thread, not the GUI thread; closing the window
+    while that (slow) save is still running waits for it: the read database holds the edited mask afterwards."""
+    import threading
+    import time
+
+    from tests.ui.reading_helpers import click_tool
+
+    lesion, viewport, _k = _segmented_baseline_target(qtbot, window)
+    click_tool(qtbot, window, Tool.BRUSH)
+    session = window.session
+    record = session.record_measurement
+    threads: list[threading.Thread] = []
+
+    def slow_record(*args: Any, **kwargs: Any) -> Any:
+        threads.append(threading.current_thread())
+        time.sleep(1.0)  # a busy database: the save is still running when the window is closed
+        return record(*args, **kwargs)
+
+    session.record_measurement = slow_record  # type: ignore[method-assign]
+    centre = np.asarray(lesion["centroid_lps"], dtype=float)
+    away = widget_point(viewport, centre - np.array([1.2 * lesion["longest_axial_diameter_mm"], 0.0, 0.0]))
+    brush_stroke(qtbot, viewport, [away])
+    qtbot.waitUntil(lambda: bool(threads), timeout=60_000)  # painted and measured: the save has started
+    assert threads[0] is not threading.main_thread()
+    assert window.masks.saver.pending and window.masks.busy
+    edited = window.masks.mask(("baseline", "T1"))
+    old = next(m for m in window.assessment().measurements if m.lesion == "T1")  # type: ignore[union-attr]
+    sx, sy = viewport.state.volume.pixel_spacing
+    edited_ml = edited.voxels * sx * sy * viewport.state.volume.slice_spacing_mm / 1000.0  # type: ignore[union-attr]
+    assert old.volume_ml < edited_ml  # not saved yet: the read on screen still has the volume before the stroke
+    window.close()
+    assert not window.isVisible() and not window.masks.saver.pending
+    assert len(threads) == 1  # saved once
+    reread = session.view(window.read_id)
+    t1 = next(m for m in next(t for t in reread.timepoints if t.label == "baseline").measurements if m.lesion == "T1")
+    assert t1.volume_ml == pytest.approx(edited_ml)
+
+
+def test_a_window_that_cannot_finish_saving_stays_open_and_says_why(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    """If the strokes drawn cannot be painted, measured and saved in time, closing is refused with a message (and
+    nothing is dropped); once they are done, the window closes."""
+    from tests.ui.reading_helpers import click_tool
+
+    lesion, viewport, _k = _segmented_baseline_target(qtbot, window)
+    click_tool(qtbot, window, Tool.BRUSH)
+    centre = np.asarray(lesion["centroid_lps"], dtype=float)
+    away = widget_point(viewport, centre - np.array([1.2 * lesion["longest_axial_diameter_mm"], 0.0, 0.0]))
+    finish = window.masks.finish
+    window.masks.finish = lambda: finish(timeout_s=0.0)  # type: ignore[method-assign]
+    brush_stroke(qtbot, viewport, [away])
+    assert window.masks.busy
+    window.close()
+    assert window.isVisible()
+    assert window.errors and "still being saved" in window.errors[-1]
+    assert window.masks.strokes or window.masks.painting is not None or window.masks.tasks  # nothing dropped
+    window.masks.finish = finish  # type: ignore[method-assign]
+    window.close()
+    assert not window.isVisible() and not window.masks.busy
+    assert _stored_t1(window).volume_ml == pytest.approx(_volume_ml(window), rel=1e-9)

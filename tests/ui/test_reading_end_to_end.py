@@ -19,6 +19,7 @@ from sfrt_reader.ui.state.tools import Tool
 from tests.ui.reading_helpers import (
     DEMO_SUBJECT,
     add_lesion,
+    assert_reasons_in_full,
     brush_stroke,
     choose,
     click_row,
@@ -111,4 +112,11 @@ def test_full_read_through_the_widgets_gives_the_expected_responses(qtbot, demo,
         assert read.results is not None
         assert read.results[criterion]["best_overall_response"] == expected["best_overall_response"]
         assert read.results[criterion]["progression_day"] == expected["progression_day"]
+
+    # at the window's usual size every reason of the read is shown in full in the Responses panel
+    window.resize(1700, 1000)
+    window.response_dock.raise_()
+    window.response_panel.expandAll()
+    qtbot.wait(50)
+    assert assert_reasons_in_full(window.response_panel) > 0  # some are longer than the panel is wide
     window.close()
