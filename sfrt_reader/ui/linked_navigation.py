@@ -21,6 +21,7 @@ The carrying rules live in `sfrt_reader.ui.state.anatomy_link` (plain Python); t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -69,10 +70,16 @@ MODE_TEXT = {
 
 
 class RejectRegistrationDialog(QDialog):
-    """Ask why the registration of a follow-up does not line up (the reason goes to the audit trail)."""
+    """Ask why the registration of a follow-up does not line up (the reason goes to the audit trail).
 
-    def __init__(self, label: str, parent: QWidget | None = None) -> None:
+    With `submit`, the rejection is made from the dialog: a refusal (for example a reason that names the patient)
+    is shown in the dialog, which stays open with the reason as typed, so nothing the reader wrote is lost."""
+
+    def __init__(
+        self, label: str, parent: QWidget | None = None, submit: Callable[[str], object] | None = None
+    ) -> None:
         super().__init__(parent)
+        self._submit = submit
         self.setWindowTitle(f"Reject the registration of {label}")
         layout = QVBoxLayout(self)
         layout.addWidget(
@@ -84,12 +91,28 @@ class RejectRegistrationDialog(QDialog):
         self.reason = QLineEdit()
         self.reason.setPlaceholderText("e.g. the femur is 2 cm off at the knee")
         layout.addWidget(self.reason)
+        self.error = QLabel()
+        self.error.setObjectName("rejectError")
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #b3261e;")
+        self.error.hide()
+        layout.addWidget(self.error)
         buttons = QDialogButtonBox()
         buttons.addButton("Reject", QDialogButtonBox.ButtonRole.AcceptRole)
         buttons.addButton("Cancel", QDialogButtonBox.ButtonRole.RejectRole)
-        buttons.accepted.connect(self.accept)
+        buttons.accepted.connect(self._accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+
+    def _accept(self) -> None:
+        if self._submit is not None:
+            try:
+                self._submit(self.reason.text())
+            except SfrtError as error:
+                self.error.setText(str(error))
+                self.error.show()
+                return
+        self.accept()
 
 
 class LinkedNavigation(QObject):
@@ -461,22 +484,25 @@ class LinkedNavigation(QObject):
         if label is None:
             self.window.show_error("select a follow-up viewport first: the baseline is the reference of the others")
             return
-        dialog = RejectRegistrationDialog(label, self.window)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
-            return
-        self.reject(label, dialog.reason.text())
+        dialog = RejectRegistrationDialog(label, self.window, lambda reason: self._reject_or_raise(label, reason))
+        dialog.exec()
 
     def reject(self, label: str, reason: str) -> bool:
         """Reject the stored registration of `label` with the reader's reason; linking falls back for it."""
+        try:
+            return self._reject_or_raise(label, reason)
+        except SfrtError as error:
+            self.window.show_error(str(error))
+            return False
+
+    def _reject_or_raise(self, label: str, reason: str) -> bool:
+        """The rejection itself; a refusal of the reading layer (a reason too short, or one that identifies the
+        patient) is raised for the caller to show where the reader typed it."""
         w = self.window
         pair = self._series_pair(label)
         if pair is None:
             return False
-        try:
-            rejected = w.session.reject_registration(w.read_id, *pair, self.options_key, reason)
-        except SfrtError as error:
-            w.show_error(str(error))
-            return False
+        rejected = w.session.reject_registration(w.read_id, *pair, self.options_key, reason)
         self._apply_judgement(label, rejected, f"Registration of {label} rejected: {label} is linked by table position")
         return True
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import QDialog
+from PySide6.QtWidgets import QDialog, QPushButton
 
 from sfrt_reader.reading.errors import IdentifyingTextError
+from sfrt_reader.ui.linked_navigation import RejectRegistrationDialog
 from sfrt_reader.ui.reading_panels import AmendDialog
 from tests.ui.reading_helpers import DEMO_SUBJECT, add_lesion, click_button
 from tests.ui.test_reading_workflow import local  # noqa: F401  (the fixture)
@@ -45,3 +46,27 @@ def test_an_organ_naming_the_patient_is_refused_and_kept_in_the_field(qtbot, loc
     assert message.startswith("the organ contains the patient's name") and family.lower() not in message.lower()
     assert window.panel.organ.text() == typed
     assert session.view(window.read_id).lesions == ()
+
+
+def test_a_refused_registration_rejection_reason_stays_in_the_dialog_with_the_message(qtbot: Any) -> None:
+    tried: list[str] = []
+
+    def submit(reason: str) -> bool:
+        tried.append(reason)
+        if "Doe" in reason:
+            raise IdentifyingTextError("the rejection reason contains the patient's name (characters 17-25)")
+        return True
+
+    dialog = RejectRegistrationDialog("3m", submit=submit)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.keyClicks(dialog.reason, "femur off for Mr Doe")
+    reject = next(b for b in dialog.findChildren(QPushButton) if b.text() == "Reject")
+    click_button(qtbot, reject)
+    assert dialog.result() != QDialog.DialogCode.Accepted and dialog.isVisible()
+    assert dialog.error.isVisible() and "contains the patient's name" in dialog.error.text()
+    assert dialog.reason.text() == "femur off for Mr Doe"  # nothing lost
+    dialog.reason.setText("femur 2 cm off at the knee")
+    click_button(qtbot, reject)
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    assert tried == ["femur off for Mr Doe", "femur 2 cm off at the knee"]
