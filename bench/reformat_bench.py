@@ -17,36 +17,18 @@ import time
 
 import numpy as np
 import SimpleITK as sitk
+from body_phantom import SIZE, body_ct
 
 from sfrt_reader.imaging.reslice import orthogonal_reformat
-from sfrt_reader.imaging.volume import Volume
 from sfrt_reader.measurement.lesion_mask import LesionSegmentation
 from sfrt_reader.ui.state.lesion_scene import crop_around_lesion
 
-SIZE, SLICES, PIXEL, STEP, TILT = 512, 150, 0.8, 2.5, 15.0
+SLICES, PIXEL, STEP, TILT = 150, 0.8, 2.5, 15.0
 TARGET_MS = 100.0
 
 
-def tilted_ct() -> Volume:
-    rng = np.random.default_rng(1)
-    yy, xx = np.mgrid[0:SIZE, 0:SIZE]
-    body = ((xx - 256) / 220.0) ** 2 + ((yy - 256) / 170.0) ** 2 <= 1.0
-    array = np.full((SLICES, SIZE, SIZE), -1000, dtype=np.int16)
-    array[:, body] = 40
-    array += rng.integers(-20, 20, size=array.shape, dtype=np.int16)
-    t = np.radians(TILT)
-    positions = np.array([[0.0, 0.0, k * STEP] for k in range(SLICES)])
-    return Volume(
-        array=array,
-        pixel_spacing=(PIXEL, PIXEL),
-        row_direction=(1.0, 0.0, 0.0),
-        column_direction=(0.0, float(np.cos(t)), float(-np.sin(t))),
-        positions=positions,
-    )
-
-
 def main() -> int:
-    volume = tilted_ct()
+    volume = body_ct(SLICES, PIXEL, STEP, tilt_deg=TILT)
     plane = orthogonal_reformat(volume, "coronal", "coronal")
     picks = np.linspace(plane.slice_count * 0.2, plane.slice_count * 0.8, 15).astype(int)
     plane.extract(None, int(picks[0]) - 1)  # warm-up: the first call imports scipy's interpolation

@@ -29,24 +29,14 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np
 import SimpleITK as sitk
+from body_phantom import body_ct
 
 from sfrt_reader.imaging.reslice import ResampledPlane, oblique_through_axis
 from sfrt_reader.imaging.volume import Volume
 
-SIZE, SLICES, PIXEL, STEP = 512, 150, 0.7, 2.0
+SLICES, PIXEL, STEP = 150, 0.7, 2.0
 STEPS = 20
 TARGET_MS = 30.0
-
-
-def ct() -> Volume:
-    rng = np.random.default_rng(1)
-    yy, xx = np.mgrid[0:SIZE, 0:SIZE]
-    body = ((xx - 256) / 220.0) ** 2 + ((yy - 256) / 170.0) ** 2 <= 1.0
-    array = np.full((SLICES, SIZE, SIZE), -1000, dtype=np.int16)
-    array[:, body] = 40
-    array += rng.integers(-20, 20, size=array.shape, dtype=np.int16)
-    positions = np.array([[-180.0, -180.0, k * STEP] for k in range(SLICES)])
-    return Volume(array, (PIXEL, PIXEL), (1.0, 0.0, 0.0), (0.0, 1.0, 0.0), positions, series_description="bench")
 
 
 def axis(volume: Volume) -> tuple[np.ndarray, np.ndarray]:
@@ -77,7 +67,7 @@ def main() -> None:
     from sfrt_reader.ui.theme import apply_theme
     from sfrt_reader.ui.viewport import SliceViewport
 
-    volume = ct()
+    volume = body_ct(SLICES, PIXEL, STEP, corner_xy=(-180.0, -180.0))
     start, end = axis(volume)
     image = sitk.GetImageFromArray(volume.array)
     image.SetSpacing((PIXEL, PIXEL, STEP))

@@ -209,16 +209,7 @@ class ReadPane(QWidget):
 
     def focus_timepoint(self, label: str) -> None:
         """Unfold the reasons of the timepoint under review and of the best overall response; fold the others."""
-        tree = self.responses
-        for n in range(tree.topLevelItemCount()):
-            item = tree.topLevelItem(n)
-            text = item.text(0)
-            open_ = text.startswith(f"{label} (") or text == "Best overall response"
-            item.setExpanded(open_)
-            for c in range(item.childCount()):
-                item.child(c).setExpanded(open_)
-            if text.startswith(f"{label} ("):
-                tree.scrollToItem(item, QAbstractItemView.ScrollHint.PositionAtTop)
+        self.responses.focus_timepoint(label)
 
     def pseudo(self) -> str:
         return self.read.pseudonym if self.read is not None else ""

@@ -195,6 +195,20 @@ class ResponsePanel(QTreeWidget):
         self.addTopLevelItem(row)
         _span(row)
 
+    def focus_timepoint(self, label: str, scroll: bool = True) -> None:
+        """Unfold the reasons of the timepoint under review and of the best overall response, fold the others:
+        what a reader or adjudicator looks at before signing (every reason is wrapped in full, so all of them
+        would not fit)."""
+        for n in range(self.topLevelItemCount()):
+            item = self.topLevelItem(n)
+            text = item.text(0)
+            unfold = text.startswith(f"{label} (") or text == "Best overall response"
+            item.setExpanded(unfold)
+            for c in range(item.childCount()):
+                item.child(c).setExpanded(unfold)
+            if scroll and text.startswith(f"{label} ("):
+                self.scrollToItem(item, QAbstractItemView.ScrollHint.PositionAtTop)
+
 
 def _span(item: QTreeWidgetItem) -> None:
     """Reasons are sentences: let each child row use the panel's whole width (the item must be in the tree)."""

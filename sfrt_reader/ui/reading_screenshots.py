@@ -102,19 +102,6 @@ def _show_brush(window: ReadingWindow, radius_mm: float) -> None:
     viewport._brush_pos = QPointF(viewport.mapFromScene(viewport.display_to_scene(u, v)))
 
 
-def _unfold_current(window: ReadingWindow, label: str) -> None:
-    """The reasons of the timepoint being read and of the best overall response unfolded, the others folded: what
-    a reader looks at before signing (every reason is wrapped in full, so all of them would not fit)."""
-    tree = window.response_panel
-    for n in range(tree.topLevelItemCount()):
-        item = tree.topLevelItem(n)
-        text = item.text(0)
-        unfold = text.startswith(f"{label} (") or text == "Best overall response"
-        item.setExpanded(unfold)
-        for c in range(item.childCount()):
-            item.child(c).setExpanded(unfold)
-
-
 def render_read(
     app: QApplication,
     home: WorklistWindow,
@@ -161,7 +148,7 @@ def render_read(
     window.resizeDocks([window.lesion_dock], [330], Qt.Orientation.Horizontal)
     window.resizeDocks([window.response_dock], [420], Qt.Orientation.Horizontal)
     window.resizeDocks([window.table_dock], [200], Qt.Orientation.Vertical)
-    _unfold_current(window, labels[-1])
+    window.response_panel.focus_timepoint(labels[-1], scroll=False)
     window.response_dock.raise_()
     app.processEvents()
     _show_brush(window, 8.0)  # once the docks have their size, so the circle sits where the viewport draws it
