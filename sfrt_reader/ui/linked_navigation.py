@@ -29,7 +29,6 @@ from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction, QMouseEvent
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
     QDialogButtonBox,
     QLabel,
     QLineEdit,
@@ -43,6 +42,7 @@ from PySide6.QtWidgets import (
 
 from sfrt_reader.errors import SfrtError
 from sfrt_reader.imaging.registration_result import Registration
+from sfrt_reader.ui.refusable_dialog import RefusableDialog
 from sfrt_reader.ui.registration_task import RegistrationTask
 from sfrt_reader.ui.state.anatomy_link import (
     AnatomyLink,
@@ -69,7 +69,7 @@ MODE_TEXT = {
 }
 
 
-class RejectRegistrationDialog(QDialog):
+class RejectRegistrationDialog(RefusableDialog):
     """Ask why the registration of a follow-up does not line up (the reason goes to the audit trail).
 
     With `submit`, the rejection is made from the dialog: a refusal (for example a reason that names the patient)
@@ -78,8 +78,7 @@ class RejectRegistrationDialog(QDialog):
     def __init__(
         self, label: str, parent: QWidget | None = None, submit: Callable[[str], object] | None = None
     ) -> None:
-        super().__init__(parent)
-        self._submit = submit
+        super().__init__(parent, submit, "rejectError")
         self.setWindowTitle(f"Reject the registration of {label}")
         layout = QVBoxLayout(self)
         layout.addWidget(
@@ -91,28 +90,13 @@ class RejectRegistrationDialog(QDialog):
         self.reason = QLineEdit()
         self.reason.setPlaceholderText("e.g. the femur is 2 cm off at the knee")
         layout.addWidget(self.reason)
-        self.error = QLabel()
-        self.error.setObjectName("rejectError")
-        self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #b3261e;")
-        self.error.hide()
         layout.addWidget(self.error)
         buttons = QDialogButtonBox()
         buttons.addButton("Reject", QDialogButtonBox.ButtonRole.AcceptRole)
         buttons.addButton("Cancel", QDialogButtonBox.ButtonRole.RejectRole)
-        buttons.accepted.connect(self._accept)
+        buttons.accepted.connect(lambda: self.submit_text(self.reason.text()))
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-
-    def _accept(self) -> None:
-        if self._submit is not None:
-            try:
-                self._submit(self.reason.text())
-            except SfrtError as error:
-                self.error.setText(str(error))
-                self.error.show()
-                return
-        self.accept()
 
 
 class LinkedNavigation(QObject):

@@ -28,8 +28,8 @@ from PySide6.QtWidgets import (
 )
 
 from sfrt_reader.criteria.exact import round_toward_zero
-from sfrt_reader.errors import SfrtError
 from sfrt_reader.reading.views import MeasurementView, ReadView
+from sfrt_reader.ui.refusable_dialog import RefusableDialog
 from sfrt_reader.ui.wrapped_rows import WrappedSpanDelegate
 
 CRITERIA_NAMES = {"recist1.1": "RECIST 1.1", "choi": "Choi"}
@@ -255,7 +255,7 @@ class SignDialog(PasswordSignatureDialog):
         )
 
 
-class AmendDialog(QDialog):
+class AmendDialog(RefusableDialog):
     """An amendment to a signed timepoint: the reason is required (the reading layer refuses a short one).
 
     With `submit`, the amendment is made from the dialog: a refusal (a reason too short, or one that names the
@@ -264,8 +264,7 @@ class AmendDialog(QDialog):
     def __init__(
         self, label: str, parent: QWidget | None = None, submit: Callable[[str], object] | None = None
     ) -> None:
-        super().__init__(parent)
-        self._submit = submit
+        super().__init__(parent, submit, "amendError")
         self.setWindowTitle(f"Amend timepoint {label}")
         layout = QVBoxLayout(self)
         text = QLabel(
@@ -282,22 +281,7 @@ class AmendDialog(QDialog):
         self.ok.setText("Amend")
         self.ok.setEnabled(False)
         self.reason.textChanged.connect(lambda: self.ok.setEnabled(bool(self.reason.toPlainText().strip())))
-        self.error = QLabel()
-        self.error.setObjectName("amendError")
-        self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #b3261e;")
-        self.error.hide()
         layout.addWidget(self.error)
-        buttons.accepted.connect(self._accept)
+        buttons.accepted.connect(lambda: self.submit_text(self.reason.toPlainText()))
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-
-    def _accept(self) -> None:
-        if self._submit is not None:
-            try:
-                self._submit(self.reason.toPlainText())
-            except SfrtError as error:
-                self.error.setText(str(error))
-                self.error.show()
-                return
-        self.accept()
