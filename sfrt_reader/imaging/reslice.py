@@ -8,10 +8,14 @@ true position; the value is then trilinear interpolation (`scipy.ndimage.map_coo
 eight neighbouring voxels. So a reformat is geometrically true whatever the stack, and a point drawn on it maps
 back to LPS exactly (`display_to_lps` is an affine map, no index rounding).
 
-Where the stack is one regular grid (evenly spaced, untilted slices: `needs_resampling` is False), that same
-trilinear plane is computed by SimpleITK's ResampleImageFilter instead (linear interpolator, the series as an ITK
-image with origin, spacing and direction from the Volume): the same samples, about three times faster, because an
-even stack is exactly what ITK's geometry describes. Irregular stacks keep the path through `lps_to_index`.
+The volume's own array is read where it lies: no copy of the series is made or kept for reslicing (a
+512 x 512 x 150 CT is 75 MB; a SimpleITK image of it, as this module once kept per open series for its
+ResampleImageFilter, cost that much again and about 150 ms before the first oblique slice). SimpleITK 2.5's
+Python interface offers no image that views a numpy array without copying it (`GetImageFromArray` always copies),
+so the interpolation is scipy's `map_coordinates`, which at order 1 reads the array in place, on the plane's own
+pixels only. Where the stack is one regular grid (`affine_index_map`: slice origins on a straight, evenly stepped
+line) a plane's voxel indices are an affine function of its pixel position, computed without the per-pixel
+interpolation between true slice positions that `Volume.grid_lps_to_index` does for irregular stacks.
 
 Pixels are spaced as finely as the series samples each direction (`sampling_step`): a coronal of 5 mm slices has
 0.8 mm columns and 5 mm rows, shown with that true aspect. A `ResampledPlane` is a stack of parallel planes:
@@ -25,18 +29,13 @@ either without knowing which.
 from __future__ import annotations
 
 import math
-import threading
-import weakref
 from collections import OrderedDict
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from sfrt_reader.imaging.volume import Volume
-
-if TYPE_CHECKING:
-    import SimpleITK as sitk
 
 FloatArray = NDArray[np.float64]
 
@@ -65,93 +64,58 @@ def needs_resampling(volume: Volume) -> bool:
     return (not volume.is_uniform) or volume.tilt_degrees > 0.01
 
 
-# One ITK image per regular volume (the array copied once, in its own dtype), dropped with the volume.
-_ITK_IMAGES: dict[int, sitk.Image] = {}
-_ITK_LOCK = threading.Lock()
+# A stack whose slice origins stray less than this (in voxels) from a straight, evenly stepped line is mapped to
+# voxel indices by one affine map: the interpolated values then differ by far less than a rounding step.
+AFFINE_TOLERANCE_VOXELS = 1e-4
 
 
-def itk_image(volume: Volume) -> sitk.Image | None:
-    """The volume as a SimpleITK image with its true geometry, or None when ITK's grid cannot describe it exactly
-    (uneven gaps, gantry tilt, a single slice).
+def affine_index_map(volume: Volume) -> tuple[FloatArray, FloatArray] | None:
+    """(A, b) with continuous index (i, j, k) = A @ lps + b for every point, when the stack is one regular grid
+    (evenly spaced slices stepping straight or along a fixed tilt); None for uneven gaps or a single slice.
 
-    Why not `imaging.sitk_convert.volume_to_sitk`: that gives float32 (registration's working type), twice the
-    memory of a CT's int16, and resamples irregular stacks, which here must keep the true geometry instead.
-    """
-    if needs_resampling(volume) or len(volume.positions) < 2:
+    Why: on such a stack `Volume.lps_to_index` is affine, so a plane's indices are an affine function of its pixel
+    position and cost one multiply-add per pixel and axis, against the per-pixel interpolation between true slice
+    positions of `Volume.grid_lps_to_index`. The test is on the slice origins themselves, not on `is_uniform`
+    (which allows gaps uneven by 1%): where the affine map would put a slice off by more than
+    `AFFINE_TOLERANCE_VOXELS`, the stack keeps the path through the true positions."""
+    positions = np.asarray(volume.positions, dtype=np.float64)
+    nz = len(positions)
+    if nz < 2:
         return None
-    key = id(volume)
-    with _ITK_LOCK:
-        image = _ITK_IMAGES.get(key)
-        if image is None:
-            import SimpleITK as sitk
-
-            image = sitk.GetImageFromArray(np.ascontiguousarray(volume.array))
-            sx, sy = volume.pixel_spacing
-            image.SetOrigin(volume.origin)
-            image.SetSpacing((float(sx), float(sy), float(volume.stack_step_mm)))
-            image.SetDirection(tuple(float(v) for v in volume.direction.flatten()))
-            _ITK_IMAGES[key] = image
-            weakref.finalize(volume, _ITK_IMAGES.pop, key, None)
-    return image
+    steps = np.arange(nz, dtype=np.float64)[:, None] / (nz - 1)
+    straight = positions[0] + steps * (positions[-1] - positions[0])
+    sx, sy = volume.pixel_spacing
+    finest = min(float(sx), float(sy), float(volume.slice_spacing_mm))
+    if float(np.abs(positions - straight).max()) > AFFINE_TOLERANCE_VOXELS * finest:
+        return None
+    points = positions[0] + np.vstack([np.zeros(3), np.eye(3)]) * 10.0  # four points span the affine map
+    ijk = volume.lps_to_index(points)
+    a = (ijk[1:] - ijk[0]).T / 10.0  # column n: the index change per mm along LPS axis n
+    b = ijk[0] - a @ points[0]
+    return np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
 
 
-def itk_plane(
+def plane_indices(
     volume: Volume,
     origin: FloatArray,
     right: FloatArray,
     down: FloatArray,
     spacing: tuple[float, float],
     size: tuple[int, int],
-    fill: float,
-) -> np.ndarray | None:
-    """One plane (rows along `down`, columns along `right`, pixel (0, 0) at `origin`) by SimpleITK's linear
-    resampler, as a [v, u] array in the volume's dtype rounded like `sample_volume`; None when the volume is not a
-    regular grid.
-
-    Made to agree with `sample_volume`: linear interpolation clamped at the border voxels (ITK's linear interpolator
-    inside, its nearest-neighbour extrapolator in the outer half voxel), and `fill` outside the outer voxel edges by
-    the same inclusive test on the same continuous indices (the plane's index is affine in (u, v) on a regular
-    stack: three points through `Volume.lps_to_index` give it). Values are interpolated in float32, so an integer
-    value may differ by one where the exact value lies at a rounding tie."""
-    image = itk_image(volume)
-    if image is None:
-        return None
-    import SimpleITK as sitk
-
+) -> FloatArray:
+    """Continuous voxel index (i, j, k) of every pixel of one plane, shape (height, width, 3): pixel (u, v) sits at
+    origin + u * spacing[0] * right + v * spacing[1] * down. Affine on a regular stack (`affine_index_map`), else
+    through `Volume.grid_lps_to_index` (true slice positions)."""
     width, height = int(size[0]), int(size[1])
-    normal = np.cross(right, down)
-    f = sitk.ResampleImageFilter()
-    f.SetSize((width, height, 1))
-    f.SetOutputSpacing((float(spacing[0]), float(spacing[1]), 1.0))
-    f.SetOutputOrigin(tuple(float(v) for v in origin))
-    f.SetOutputDirection(tuple(float(v) for v in np.column_stack([right, down, normal]).ravel()))
-    f.SetInterpolator(sitk.sitkLinear)
-    f.SetUseNearestNeighborExtrapolator(True)
-    f.SetOutputPixelType(sitk.sitkFloat32)
-    values = sitk.GetArrayFromImage(f.Execute(image))[0]  # float32, a new array of our own
-    o, du, dv = volume.lps_to_index(np.stack([origin, origin + right * spacing[0], origin + down * spacing[1]]))
-    ijk0, step_u, step_v = o, du - o, dv - o
-    uu = np.arange(width, dtype=np.float64)[None, :]
-    vv = np.arange(height, dtype=np.float64)[:, None]
-    outside = np.zeros((height, width), dtype=bool)
-    edge = np.zeros((height, width), dtype=bool)
-    for axis, n in enumerate(volume.size):
-        c = ijk0[axis] + uu * step_u[axis] + vv * step_v[axis]
-        outside |= (c < -0.5 - EDGE_TOLERANCE) | (c > n - 0.5 + EDGE_TOLERANCE)
-        edge |= (np.abs(c + 0.5) <= EDGE_TOLERANCE) | (np.abs(c - (n - 0.5)) <= EDGE_TOLERANCE)
-    values[outside] = fill
-    # exactly on an outer voxel edge ITK counts a point as outside (nearest neighbour), we as inside (clamped
-    # linear): those few pixels, a plane's border row or column at most, are taken from `sample_volume`
-    edge &= ~outside
-    if edge.any():
-        v_e, u_e = np.nonzero(edge)
-        ijk = ijk0 + np.multiply.outer(u_e, step_u) + np.multiply.outer(v_e, step_v)
-        values[edge] = sample_volume(volume, ijk, fill)
-    data = volume.array
-    if np.issubdtype(data.dtype, np.integer):
-        info = np.iinfo(data.dtype)
-        values = np.clip(np.rint(values, out=values), info.min, info.max, out=values)
-    return np.asarray(values.astype(data.dtype, copy=False))
+    mapping = affine_index_map(volume)
+    if mapping is None:
+        return volume.grid_lps_to_index(origin, [(right * spacing[0], width), (down * spacing[1], height)])
+    a, b = mapping
+    start = a @ origin + b
+    step_u, step_v = a @ (right * spacing[0]), a @ (down * spacing[1])
+    uu = np.arange(width, dtype=np.float64)[None, :, None]
+    vv = np.arange(height, dtype=np.float64)[:, None, None]
+    return np.asarray(start + uu * step_u + vv * step_v, dtype=np.float64)
 
 
 def volume_corners_lps(volume: Volume) -> FloatArray:
@@ -284,28 +248,30 @@ class ResampledPlane:
 
         Why separate from `extract`: it reads only the volume and the plane's fixed geometry, so a worker thread
         may run it while the GUI thread shows other slices (the workstation scrolls an oblique plane that way);
-        the GUI thread then hands the result to `remember`."""
+        the GUI thread then hands the result to `remember`.
+
+        The volume's own array is sampled where it lies (no copy of the series is made or kept): the plane's
+        voxel indices come from `plane_indices` (affine on a regular stack, true slice positions otherwise) and
+        only the pixels inside the scan are interpolated (`sample_volume`)."""
         s = int(slice_index)
         if not 0 <= s < self.slice_count:
             raise ValueError(f"slice {s} is outside 0..{self.slice_count - 1}")
         corner = self.origin + s * self.spacing_s * self.normal_vector
-        fast = itk_plane(
+        ijk = plane_indices(
             self.volume,
             corner,
             self.right_vector,
             self.down_vector,
             (self.spacing_u, self.spacing_v),
             (self.width, self.height),
-            self._fill,
         )
-        if fast is not None:
-            fast.flags.writeable = False
-            return fast
-        return self.resample_through_index(s)
+        image = sample_volume(self.volume, ijk, self._fill)
+        image.flags.writeable = False
+        return image
 
     def resample_through_index(self, slice_index: int) -> np.ndarray:
-        """Slice `slice_index` by trilinear interpolation at voxel indices from `Volume.grid_lps_to_index` (true
-        slice positions): the path of every stack, and the only one for a tilted or unevenly spaced stack."""
+        """Slice `slice_index` with every pixel's voxel index from `Volume.grid_lps_to_index` (true slice positions,
+        whatever the stack): what `resample` gives, computed without its affine shortcut for regular stacks."""
         s = int(slice_index)
         corner = self.origin + s * self.spacing_s * self.normal_vector
         ijk = self.volume.grid_lps_to_index(
@@ -338,23 +304,28 @@ class ResampledPlane:
 def sample_volume(volume: Volume, ijk: ArrayLike, fill: float, order: int = 1) -> np.ndarray:
     """Values of the volume at continuous indices (..., 3) (i, j, k): trilinear (order 1) or nearest (order 0).
 
-    Points outside the voxel grid (beyond the outer voxel edges) get `fill`; integer data are rounded back.
-    """
+    Points outside the voxel grid (beyond the outer voxel edges) get `fill`; inside, within the outer half voxel,
+    the border voxels' values hold (clamped). Integer data are rounded back to their type. The volume's array is
+    read in place (`scipy.ndimage.map_coordinates` does no prefiltering at order 0 or 1, so it copies nothing) and
+    only the points inside are interpolated: an oblique plane's corners often lie outside the scan."""
     from scipy.ndimage import map_coordinates
 
     p = np.asarray(ijk, dtype=np.float64)
     shape = p.shape[:-1]
     flat = p.reshape(-1, 3)
-    coords = np.stack([flat[:, 2], flat[:, 1], flat[:, 0]])  # array order [k, j, i]
-    data = volume.array
-    values = map_coordinates(data, coords, order=order, mode="nearest", output=np.float64)
     nx, ny, nz = volume.size
-    upper = np.array([nz, ny, nx], dtype=np.float64) - 0.5
-    outside = np.any((coords < -0.5 - EDGE_TOLERANCE) | (coords > upper[:, None] + EDGE_TOLERANCE), axis=0)
-    values[outside] = fill
+    inside = np.ones(len(flat), dtype=bool)
+    for axis, n in enumerate((nx, ny, nz)):
+        c = flat[:, axis]
+        inside &= (c >= -0.5 - EDGE_TOLERANCE) & (c <= n - 0.5 + EDGE_TOLERANCE)
+    data = volume.array
+    values = np.full(len(flat), fill, dtype=np.float64)
+    if inside.any():
+        coords = flat.T[::-1][:, inside]  # array order [k, j, i], the inside points only (one copy)
+        values[inside] = map_coordinates(data, coords, order=order, mode="nearest", output=np.float64)
     if np.issubdtype(data.dtype, np.integer):
         info = np.iinfo(data.dtype)
-        values = np.clip(np.rint(values), info.min, info.max)
+        values = np.clip(np.rint(values, out=values), info.min, info.max, out=values)
     return np.asarray(values.reshape(shape).astype(data.dtype, copy=False))
 
 
