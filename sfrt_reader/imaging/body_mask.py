@@ -4,9 +4,16 @@ Why: the table does not move with the patient, and air is most of a thigh CT's f
 the registration towards "no motion" (the table) or dilute the mutual information with empty voxels. The mask is
 computed on the reduced working grid, where a morphological opening a few millimetres wide removes the table's
 thin carbon-fibre shells and the noise, and only the large connected pieces (the limbs, the trunk) are kept.
+
+The box opening and dilation are scipy's separable minimum and maximum filters rather than ITK's
+BinaryMorphologicalOpening and BinaryDilate: the same voxels (a box is separable, and the border rules are chosen
+to match ITK's; `tests/imaging/test_body_mask.py` compares them), at a fifth of the CPU time of ITK's opening
+and a third of its dilation on a 2 mm grid of a 512 x 512 x 150 CT, where they were a fifth of a registration.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 import SimpleITK as sitk
@@ -32,15 +39,40 @@ def body_threshold(image: sitk.Image, unit: str) -> float:
     return 0.5 * float(otsu.GetThreshold())
 
 
+def _box(radius: Sequence[int]) -> tuple[int, ...]:
+    """Filter size [z, y, x] of a box of `radius` voxels (x, y, z order, as ITK gives radii) each side."""
+    return tuple(2 * int(r) + 1 for r in reversed(radius))
+
+
+def box_opening(mask: np.ndarray, radius: Sequence[int]) -> np.ndarray:
+    """Binary opening of a [z, y, x] mask by a box of `radius` (x, y, z) voxels each side; as ITK's
+    BinaryMorphologicalOpening with a box (the erosion treats the border as foreground)."""
+    from scipy.ndimage import maximum_filter, minimum_filter
+
+    size = _box(radius)
+    eroded = minimum_filter(np.asarray(mask, dtype=np.uint8), size=size, mode="nearest")
+    return np.asarray(maximum_filter(eroded, size=size, mode="constant", cval=0), dtype=np.uint8)
+
+
+def box_dilation(mask: np.ndarray, radius: Sequence[int]) -> np.ndarray:
+    """Binary dilation of a [z, y, x] mask by a box of `radius` (x, y, z) voxels each side (as ITK's BinaryDilate
+    with a box: nothing comes in from beyond the border)."""
+    from scipy.ndimage import maximum_filter
+
+    size = _box(radius)
+    return np.asarray(maximum_filter(np.asarray(mask, dtype=np.uint8), size=size, mode="constant", cval=0))
+
+
 def body_mask(image: sitk.Image, unit: str) -> sitk.Image:
     """A uint8 mask (1 = body) on the image's grid."""
     threshold = body_threshold(image, unit)
-    mask = sitk.BinaryThreshold(image, lowerThreshold=threshold, upperThreshold=1e30, insideValue=1, outsideValue=0)
+    above = sitk.BinaryThreshold(image, lowerThreshold=threshold, upperThreshold=1e30, insideValue=1, outsideValue=0)
     spacing = image.GetSpacing()
     radius = [max(1, round(OPENING_RADIUS_MM / s)) for s in spacing]
-    # A box, not a ball: ITK opens with a box line by line, several times faster on a 512-matrix scan, and the
-    # opening only has to remove structures a few millimetres thin (table shells, noise).
-    mask = sitk.BinaryMorphologicalOpening(mask, radius, sitk.sitkBox)
+    # A box, not a ball: separable (three passes of a one-dimensional filter), and the opening only has to remove
+    # structures a few millimetres thin (table shells, noise).
+    mask = sitk.GetImageFromArray(box_opening(sitk.GetArrayViewFromImage(above), radius))
+    mask.CopyInformation(image)
     components = sitk.ConnectedComponent(mask)
     labels = sitk.GetArrayViewFromImage(components)
     counts = np.bincount(np.asarray(labels).ravel())
