@@ -12,8 +12,10 @@ The volume's own array is read where it lies: no copy of the series is made or k
 512 x 512 x 150 CT is 75 MB; a SimpleITK image of it, as this module once kept per open series for its
 ResampleImageFilter, cost that much again and about 150 ms before the first oblique slice). SimpleITK 2.5's
 Python interface offers no image that views a numpy array without copying it (`GetImageFromArray` always copies),
-so the interpolation is scipy's `map_coordinates`, which at order 1 reads the array in place, on the plane's own
-pixels only. Where the stack is one regular grid (`affine_index_map`: slice origins on a straight, evenly stepped
+so the interpolation reads the array in place: scipy's `map_coordinates` (order 1: no prefilter, no copy) at
+the plane's own pixels, or, for the planes that contain the slice normal (all oblique planes here), a separable
+form of the same trilinear interpolation that is faster still (`sample_columns_by_rows`). Where the stack is one
+regular grid (`affine_index_map`: slice origins on a straight, evenly stepped
 line) a plane's voxel indices are an affine function of its pixel position, computed without the per-pixel
 interpolation between true slice positions that `Volume.grid_lps_to_index` does for irregular stacks.
 
@@ -250,13 +252,27 @@ class ResampledPlane:
         may run it while the GUI thread shows other slices (the workstation scrolls an oblique plane that way);
         the GUI thread then hands the result to `remember`.
 
-        The volume's own array is sampled where it lies (no copy of the series is made or kept): the plane's
-        voxel indices come from `plane_indices` (affine on a regular stack, true slice positions otherwise) and
-        only the pixels inside the scan are interpolated (`sample_volume`)."""
+        The volume's own array is sampled where it lies (no copy of the series is made or kept). A plane whose
+        columns keep their in-plane position and rows their slice (every oblique plane of a straight stack, the
+        coronal and sagittal reformats of an axial one) is interpolated column by row (`sample_columns_by_rows`);
+        any other by `sample_volume` at the voxel indices of `plane_indices` (affine on a regular stack, true
+        slice positions otherwise), only at the pixels inside the scan."""
         s = int(slice_index)
         if not 0 <= s < self.slice_count:
             raise ValueError(f"slice {s} is outside 0..{self.slice_count - 1}")
         corner = self.origin + s * self.spacing_s * self.normal_vector
+        mapping = affine_index_map(self.volume)
+        if mapping is not None:
+            a, b = mapping
+            start = a @ corner + b
+            step_u, step_v = a @ (self.right_vector * self.spacing_u), a @ (self.down_vector * self.spacing_v)
+            if np.all(np.abs(step_v[:2]) * self.height <= 1e-9) and abs(step_u[2]) * self.width <= 1e-9:
+                # columns keep their in-plane position, rows their slice: no grid of indices is needed
+                columns = start[:2] + np.multiply.outer(np.arange(self.width, dtype=np.float64), step_u[:2])
+                rows = start[2] + np.arange(self.height, dtype=np.float64) * step_v[2]
+                image = sample_columns_by_rows(self.volume, columns, rows, self._fill)
+                image.flags.writeable = False
+                return image
         ijk = plane_indices(
             self.volume,
             corner,
@@ -265,13 +281,15 @@ class ResampledPlane:
             (self.spacing_u, self.spacing_v),
             (self.width, self.height),
         )
-        image = sample_volume(self.volume, ijk, self._fill)
+        separable = sample_separable(self.volume, ijk, self._fill)
+        image = sample_volume(self.volume, ijk, self._fill) if separable is None else separable
         image.flags.writeable = False
         return image
 
     def resample_through_index(self, slice_index: int) -> np.ndarray:
         """Slice `slice_index` with every pixel's voxel index from `Volume.grid_lps_to_index` (true slice positions,
-        whatever the stack): what `resample` gives, computed without its affine shortcut for regular stacks."""
+        whatever the stack) and scipy's map_coordinates at every pixel: what `resample` gives, computed without its
+        shortcuts (the affine indices of a regular stack, the separable interpolation of planes along the normal)."""
         s = int(slice_index)
         corner = self.origin + s * self.spacing_s * self.normal_vector
         ijk = self.volume.grid_lps_to_index(
@@ -301,6 +319,74 @@ class ResampledPlane:
         return sample_volume(self.volume, ijk, self._fill)
 
 
+def _to_volume_type(values: FloatArray, dtype: np.dtype[Any]) -> np.ndarray:
+    """Interpolated values in the volume's own type: integer data rounded to the nearest and clipped to the type."""
+    if np.issubdtype(dtype, np.integer):
+        info = np.iinfo(dtype)
+        values = np.clip(np.rint(values, out=values), info.min, info.max, out=values)
+    return np.asarray(values.astype(dtype, copy=False))
+
+
+def sample_separable(volume: Volume, ijk: FloatArray, fill: float) -> np.ndarray | None:
+    """`sample_volume` (trilinear, clamped in the outer half voxel, `fill` beyond) of a plane's indices (height,
+    width, 3) whose columns keep one in-plane position and whose rows keep one slice position: i and j depend on
+    the column only, k on the row only (`sample_columns_by_rows`). None for any other plane."""
+    if ijk.ndim != 3 or ijk.shape[0] < 1 or ijk.shape[1] < 1:
+        return None
+    column = ijk[0, :, :2]  # (width, 2): i, j of each column
+    row = ijk[:, 0, 2]  # (height,): k of each row
+    if not (np.all(np.abs(ijk[..., :2] - column) <= 1e-9) and np.all(np.abs(ijk[..., 2] - row[:, None]) <= 1e-9)):
+        return None
+    return sample_columns_by_rows(volume, column, row, fill)
+
+
+def sample_columns_by_rows(volume: Volume, column_ij: FloatArray, row_k: FloatArray, fill: float) -> np.ndarray:
+    """The plane whose column u sits at in-plane index `column_ij[u]` (i, j) and whose row v at slice index
+    `row_k[v]`, trilinear as `sample_volume` (clamped in the outer half voxel, `fill` beyond), in the volume's type.
+
+    Why: that is every oblique plane of a straight stack (they contain the slice normal, which runs down the
+    screen) and every coronal or sagittal reformat of an axial one, evenly spaced or not. Trilinear interpolation
+    there is the bilinear value of each column's point on every slice the plane crosses (four reads per column and
+    slice, along the slices of the series' own array, nothing copied), then linear between the two slices of each
+    row: the same numbers as `map_coordinates`, about twice as fast on an oblique plane of a 512 x 512 x 150 CT
+    (bench/ui_oblique_bench.py), where map_coordinates pays its generic per-point spline set-up at every pixel."""
+    data = volume.array
+    nz, ny, nx = data.shape
+    i, j = column_ij[:, 0], column_ij[:, 1]
+    inside_u = (i >= -0.5 - EDGE_TOLERANCE) & (i <= nx - 0.5 + EDGE_TOLERANCE)
+    inside_u &= (j >= -0.5 - EDGE_TOLERANCE) & (j <= ny - 0.5 + EDGE_TOLERANCE)
+    inside_v = (row_k >= -0.5 - EDGE_TOLERANCE) & (row_k <= nz - 0.5 + EDGE_TOLERANCE)
+    out = np.full((len(row_k), len(column_ij)), fill, dtype=np.float64)
+    if inside_u.any() and inside_v.any():
+        cols, rows = np.flatnonzero(inside_u), np.flatnonzero(inside_v)
+
+        def lower(c: FloatArray, n: int) -> tuple[np.ndarray, FloatArray]:
+            """Lower neighbour and the upper one's weight of clamped coordinates (one voxel: both the same)."""
+            c = np.clip(c, 0.0, n - 1.0)
+            low = np.minimum(c.astype(np.intp), max(n - 2, 0))
+            return low, c - low
+
+        i0, wi = lower(i[cols], nx)
+        j0, wj = lower(j[cols], ny)
+        k0, wk = lower(row_k[rows], nz)
+        i1, j1 = np.minimum(i0 + 1, nx - 1), np.minimum(j0 + 1, ny - 1)
+        first, last = int(k0.min()), min(int(k0.max()) + 1, nz - 1)
+        slab = data[first : last + 1]  # a view: the slices the rows fall between
+        a00 = slab[:, j0, i0].astype(np.float64)
+        top = a00 + wi * (slab[:, j0, i1] - a00)
+        a10 = slab[:, j1, i0].astype(np.float64)
+        bottom = a10 + wi * (slab[:, j1, i1] - a10)
+        per_slice = top + wj * (bottom - top)  # (slices, columns): the bilinear value of each column on each slice
+        k1 = np.minimum(k0 + 1, nz - 1) - first
+        below = per_slice[k0 - first]
+        values = below + wk[:, None] * (per_slice[k1] - below)
+        if len(rows) == out.shape[0] and len(cols) == out.shape[1]:
+            out = values
+        else:
+            out[np.ix_(rows, cols)] = values
+    return _to_volume_type(out, data.dtype)
+
+
 def sample_volume(volume: Volume, ijk: ArrayLike, fill: float, order: int = 1) -> np.ndarray:
     """Values of the volume at continuous indices (..., 3) (i, j, k): trilinear (order 1) or nearest (order 0).
 
@@ -323,10 +409,7 @@ def sample_volume(volume: Volume, ijk: ArrayLike, fill: float, order: int = 1) -
     if inside.any():
         coords = flat.T[::-1][:, inside]  # array order [k, j, i], the inside points only (one copy)
         values[inside] = map_coordinates(data, coords, order=order, mode="nearest", output=np.float64)
-    if np.issubdtype(data.dtype, np.integer):
-        info = np.iinfo(data.dtype)
-        values = np.clip(np.rint(values, out=values), info.min, info.max, out=values)
-    return np.asarray(values.reshape(shape).astype(data.dtype, copy=False))
+    return _to_volume_type(values.reshape(shape), data.dtype)
 
 
 def sampling_step(volume: Volume, direction: ArrayLike) -> float:
