@@ -10,9 +10,11 @@ Printed from the same run:
   - the first oblique slice of the series: ours, and SimpleITK's ResampleImageFilter (linear) including the copy
     of the series into an ITK image that it needs first (`GetImageFromArray`: SimpleITK 2.5 has no view of a
     numpy array), with the memory that copy keeps while the series is open; both libraries imported beforehand;
-  - the next oblique slices (median): ours (`ResampledPlane.resample`), the same through
-    `Volume.grid_lps_to_index` (the path of unevenly spaced stacks), and SimpleITK's resampler on its ITK image
-    (same size, spacing, position and directions), with the largest difference where both have a value;
+  - the next oblique slices (median): ours (`ResampledPlane.resample`: interpolated column by row), the same
+    plane by scipy's map_coordinates at every pixel's index from `Volume.grid_lps_to_index`
+    (`resample_through_index`, the path of planes that are not separable on irregular stacks), and SimpleITK's
+    resampler on its ITK image (same size, spacing, position and directions), with the largest difference where
+    both have a value;
   - the viewport: the GUI thread's time per step with the slice resampled on the GUI thread (the viewport's
     fallback path, forced here) and in the worker, and the time until the slice asked for is on screen.
 Target: GUI thread median under 30 ms per oblique slice step.
@@ -149,8 +151,8 @@ def main() -> None:
     print(f"  SimpleITK ResampleImageFilter, copy of the series included:       {first_ref:7.1f} (copy {copied:.1f})")
     print(f"  memory the ITK copy keeps while the series is open: {itk_mb:.0f} MB; sfrt-reader keeps none")
     print(f"next oblique slices, median of {STEPS} (ms):")
-    print(f"  sfrt-reader ResampledPlane.resample (affine indices, map_coordinates): {med(ours):7.1f}")
-    print(f"  the same through Volume.grid_lps_to_index (uneven stacks' path):      {med(through_index):7.1f}")
+    print(f"  sfrt-reader ResampledPlane.resample (column by row, the series' array): {med(ours):7.1f}")
+    print(f"  map_coordinates at every pixel, indices by Volume.grid_lps_to_index:  {med(through_index):7.1f}")
     print(f"  reference SimpleITK ResampleImageFilter on its copy:                  {med(ref):7.1f}")
     print(f"  largest difference from SimpleITK where both have a value: {largest:.0f} HU")
     print(f"viewport scrolling an oblique plane, median of {STEPS} steps (ms):")

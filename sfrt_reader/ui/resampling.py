@@ -1,10 +1,10 @@
 """Resampled slices (oblique planes, reformats of tilted or unevenly spaced stacks) made in a worker thread.
 
-Why: one oblique slice of a 512 x 512 x 150 CT is trilinear interpolation at ~90 000 display pixels, 35 ms and
-more on a loaded machine (bench/ui_oblique_bench.py), too slow for the GUI thread while the reader scrolls. The
-viewport asks for the slice it shows; while one is being resampled it keeps the previous slice of the same plane
-on screen, and when the worker is done it asks again for whatever slice it shows by then, so the newest request
-wins and the slices scrolled past are never computed.
+Why: one oblique slice of a 512 x 512 x 150 CT is trilinear interpolation at ~90 000 display pixels, 10 to 16 ms
+at a load average of 4 and several times that on a busier machine (bench/ui_oblique_bench.py), too much for the
+GUI thread while the reader scrolls. The viewport asks for the slice it shows; while one is being resampled it
+keeps the previous slice of the same plane on screen, and when the worker is done it asks again for whatever slice
+it shows by then, so the newest request wins and the slices scrolled past are never computed.
 """
 
 from __future__ import annotations
