@@ -804,15 +804,49 @@ class ReadingWindow(MainWindow):
 
     # ---------------------------------------------------------------------------------------- sign-off
     def _unsaved_resolved(self, action: str) -> bool:
-        """True when no brush correction is left unsaved (those whose save failed are retried first); else the
-        banner says what was not saved, that `action` was refused, and what to do."""
-        if not self.masks.unsaved or self.masks.retry_unsaved():
-            return True
-        self.show_error(
-            f"Cannot {action}: {self.masks.unsaved_text()}. The correction is kept on screen; press Retry save "
-            "once the database answers again"
-        )
-        return False
+        """True when nothing on screen is left unsaved: brush corrections whose save failed, drawings whose save
+        failed (both are tried again first); else the banner says what was not saved, that `action` was refused,
+        and what to do."""
+        if self.masks.unsaved and not self.masks.retry_unsaved():
+            self.show_error(
+                f"Cannot {action}: {self.masks.unsaved_text()}. The correction is kept on screen; press Retry save "
+                "once the database answers again"
+            )
+            return False
+        if self._unsaved_drawings():
+            shown = len(self.errors)
+            self.sync_measurements()  # saves them again
+            left = self._unsaved_drawings()
+            if left:
+                why = f" ({self.errors[-1]})" if len(self.errors) > shown else ""
+                self.show_error(
+                    f"Cannot {action}: the drawings of {', '.join(left)} at {self.reading_label} were not saved{why}. "
+                    f"They are kept on screen; {action} again once the database answers"
+                )
+                return False
+        return True
+
+    def _unsaved_drawings(self) -> list[str]:
+        """The lesions whose drawings on the timepoint read are not what the database holds: their save (on the
+        GUI thread, `sync_measurements`) failed, and the next change of the lesion would try it again."""
+        if self._restoring:
+            return []
+        out = []
+        for les in self.read.lesions:
+            if les.role == "non-target":
+                continue
+            objects, _ = self._lesion_objects(les.code)
+            if objects and self.saved.get((self.reading_label, les.code)) != _objects_key(objects):
+                out.append(les.code)
+        return out
+
+    def unsaved_text(self) -> str:
+        """What on screen is not saved, in one sentence (lesion codes and timepoints only)."""
+        parts = [self.masks.unsaved_text()] if self.masks.unsaved else []
+        drawn = [code for code in self._unsaved_drawings() if (self.reading_label, code) not in self.masks.unsaved]
+        if drawn:
+            parts.append(f"the drawings of {', '.join(drawn)} at {self.reading_label} were not saved")
+        return "; ".join(parts)
 
     def _retry_unsaved(self) -> None:
         if self.masks.retry_unsaved():
@@ -871,7 +905,7 @@ class ReadingWindow(MainWindow):
                 self.show_error("the brush strokes are still being saved: close the window again in a moment")
                 event.ignore()
                 return
-        if masks is not None and masks.unsaved and not self._close_with_unsaved():
+        if masks is not None and (masks.unsaved or self._unsaved_drawings()) and not self._close_with_unsaved():
             event.ignore()
             return
         super().closeEvent(event)
@@ -880,7 +914,7 @@ class ReadingWindow(MainWindow):
 
     def _close_with_unsaved(self) -> bool:
         """A correction's save failed and the window is closing: retry, discard it, or stay. True to close."""
-        choice = self.ask_unsaved(self.masks.unsaved_text())
+        choice = self.ask_unsaved(self.unsaved_text())
         if choice == "retry":
             return self._unsaved_resolved("close the window")
         if choice == "discard":

@@ -182,3 +182,45 @@ def test_closing_can_discard_a_failed_save(qtbot, window) -> None:  # type: igno
     window.close()
     assert not window.isVisible() and not window.masks.unsaved
     assert _database_t1(window).volume_ml == stored_ml  # the database keeps its last saved values
+
+
+def test_a_drawing_whose_save_failed_blocks_signing_until_saved(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    """The same for a line saved on the GUI thread: its failed save is tried again at signing, and signing is
+    refused while it fails; the signed diameter is then the length of the line drawn (from the ground truth)."""
+    import math
+
+    from tests.ui.reading_helpers import draw_truth_length
+
+    lesion = window.truth["baseline"]["lesions"]["T1"]  # type: ignore[attr-defined]
+    add_lesion(qtbot, window, "target", "thigh")
+
+    def busy(*_args: Any, **_kwargs: Any) -> Any:
+        raise DatabaseBusyError(BUSY)
+
+    window.session.record_measurement = busy  # type: ignore[method-assign]
+    draw_truth_length(qtbot, window, lesion)
+    assert window.errors and BUSY in window.errors[-1]
+    window.errors.clear()
+    window.panel.sign_button.click()
+    assert window.errors and window.errors[-1].startswith(
+        "Cannot sign baseline: the drawings of T1 at baseline were not saved (the read database is busy"
+    )
+    assert "kept on screen" in window.errors[-1]
+    assert window.assessment().status == "draft"  # type: ignore[union-attr]
+    window.panel.timepoint.setCurrentIndex(1)
+    assert window.reading_label == "baseline"  # nor may the reader move on to the next timepoint
+
+    drawn = [m for m in window.reading_viewport().measurements if m.lesion_id == "T1" and m.value is not None]
+    assert len(drawn) == 1
+    shown_mm = float(drawn[0].value.result.length_mm)  # the line on screen
+    assert shown_mm == pytest.approx(math.dist(*lesion["longest_axial_line_lps"]), abs=3.0)
+
+    del window.session.record_measurement
+    window.errors.clear()
+    sign(qtbot, window, "demo-local")
+    qtbot.waitUntil(lambda: window.reading_label == "3m", timeout=10_000)
+    assert not window.errors, window.errors
+    base = window.session.view(window.read_id).timepoints[0]
+    assert base.status == "signed"
+    t1 = next(m for m in base.measurements if m.lesion == "T1")
+    assert t1.diameter_mm == pytest.approx(shown_mm, abs=1e-9)
