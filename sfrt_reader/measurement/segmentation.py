@@ -31,7 +31,8 @@ core stops at the core/rim edge. So the method follows the anatomy:
    parts beyond it that are darker than half-way between rim and tissue (a muscle belly that the rim's threshold
    let in) are dropped, and tissue of the lesion's own density well inside it (necrosis reaching the margin,
    where the rim is broken) is added. Per-slice rules cannot see a belly stuck on the tumour's last slices, nor
-   a lobe wider than their disc.
+   a lobe wider than their disc. The spur cut of step 7 only proposes: what it took off is given back where it
+   lies within the fitted surface with the lesion's density (a bulge of the tumour), and stays off beyond it.
 
 Leak guard: if the lesion still touches the largest box (or fills most of it), the seed was not in a lesion (or
 the lesion merges with the whole limb): a MeasurementError asks the reader to click inside the tumour or drag a
@@ -253,6 +254,7 @@ class _Grown:
     seed: tuple[int, int, int]
     factor: int
     shape: tuple[int, ...]
+    spurs: Mask  # what the per-slice spur cut removed (and nothing after it put back): the shape stage decides
 
     def mask(self) -> Mask:
         """The density rules' mask on the ROI's grid, each working voxel repeated over the pixels it averaged:
@@ -266,7 +268,7 @@ class _Grown:
 
     def shaped(self) -> Mask:
         """The mask after the 3-D shape stage, on the ROI's grid."""
-        return self._full(_shaped(self.light, self.coarse, self.spacing, self.seed))
+        return self._full(_shaped(self.light, self.coarse, self.spacing, self.seed, self.spurs))
 
     def _full(self, mask: Mask) -> Mask:
         return mask if self.factor == 1 else _upsample(mask, self.spacing, self.factor, self.shape)
@@ -312,9 +314,9 @@ def _segment_in_roi(
     # a thin enhancing rim over its neighbours, which would move the margin a pixel outwards all round.
     light = sitk.GetArrayFromImage(sitk.SmoothingRecursiveGaussian(image, [REFINE_SMOOTHING_MM] * 2 + [0.5]))
     cleaned = _clean(_refine_margin(light, tumour, spacing), local[0], spacing)
-    if cleaned is None or not cleaned.any():
+    if cleaned is None or not cleaned[0].any():
         return None
-    return _Grown(cleaned, light, spacing, local[0], f, full.shape)
+    return _Grown(cleaned[0], light, spacing, local[0], f, full.shape, cleaned[1])
 
 
 COARSE_PIXEL_MM = 1.6
@@ -590,9 +592,12 @@ def _normalised_mean(values: F32, where: Mask, sigma: list[float], gaussian_filt
     return np.asarray(out, dtype=np.float32)
 
 
-def _clean(mask: Mask, seed_xyz: tuple[int, int, int], spacing: tuple[float, float, float]) -> Mask | None:
+def _clean(mask: Mask, seed_xyz: tuple[int, int, int], spacing: tuple[float, float, float]) -> tuple[Mask, Mask] | None:
     """Opening to cut thin bridges, spurs cut off, holes filled, the component holding the seed (or the
-    largest), and its smooth envelope."""
+    largest), and its smooth envelope; with it, the voxels the spur cut removed that are not back in the mask.
+
+    The spur cut only proposes: one slice cannot tell a muscle belly stuck on the tumour from a real bulge of
+    the tumour, so its voxels go to the 3-D shape stage, which gives back those within the fitted surface."""
     # Opening as erosion then dilation, intersected with the input so it can only remove voxels (ITK's
     # BinaryMorphologicalOpening with a flat in-plane ball was seen to add voxels at the slab's faces).
     from scipy.ndimage import binary_dilation, binary_erosion
@@ -600,18 +605,19 @@ def _clean(mask: Mask, seed_xyz: tuple[int, int, int], spacing: tuple[float, flo
     steps = max(1, round(OPENING_MM / min(spacing[0], spacing[1])))
     eroded = binary_erosion(mask, structure=_IN_PLANE_CROSS, iterations=steps)
     opened = binary_dilation(eroded, structure=_IN_PLANE_CROSS, iterations=steps) & mask
-    opened = _open_spurs(opened, spacing)
+    spurless = _open_spurs(opened, spacing)
     # Fill before choosing the component: a necrotic core the opening detached from a thin rim is still the
     # rim's enclosed hole, so it joins the lesion instead of becoming the lesion.
-    kept = _seed_component(_fill(opened), seed_xyz)
+    kept = _seed_component(_fill(spurless), seed_xyz)
     whole = _seed_component(mask, seed_xyz)
     if whole is None:
-        return kept
+        return None if kept is None else (kept, np.zeros_like(mask))
     # An opening that leaves less than half of the lesion did not cut a bridge: it erased a thin enhancing rim
     # (a mostly necrotic lesion). Keep the lesion as grown then.
     if kept is None or kept.sum() < 0.5 * whole.sum():
-        return _smooth_envelope(_fill(whole), spacing)
-    return _smooth_envelope(_fill(kept), spacing)
+        return _smooth_envelope(_fill(whole), spacing), np.zeros_like(mask)
+    cleaned = _smooth_envelope(_fill(kept), spacing)
+    return cleaned, opened & ~spurless & ~cleaned
 
 
 SPUR_FRACTION = 0.35
@@ -677,10 +683,13 @@ def _smooth_envelope(mask: Mask, spacing: tuple[float, float, float]) -> Mask:
     return out
 
 
-def _shaped(image: F32, mask: Mask, spacing: tuple[float, float, float], seed_xyz: tuple[int, int, int]) -> Mask:
+def _shaped(
+    image: F32, mask: Mask, spacing: tuple[float, float, float], seed_xyz: tuple[int, int, int], spurs: Mask
+) -> Mask:
     """The 3-D shape stage (segmentation_shape): the mask corrected towards its smooth radial surface where the
-    image agrees; the component holding the seed, holes filled, as after the clean-up."""
-    shaped = refine_by_shape(image, mask, spacing)
+    image agrees, the spur cut's voxels given back where they lie within that surface; the component holding the
+    seed, holes filled, as after the clean-up."""
+    shaped = refine_by_shape(image, mask, spacing, proposed_cut=spurs)
     if shaped is mask:
         return mask
     kept = _seed_component(shaped, seed_xyz)
