@@ -28,6 +28,11 @@ The stage:
    the fitted surface, touching the mask, whose density is the lesion's own (between the mask's 1st and 99th
    percentile: not fat, not bone, not the partial-volume halo around bone): necrosis reaching the margin.
    The layer within 2 mm of the surface is left to the density rules (the fit itself is uncertain by 1-2 mm).
+   Up to bone: where the lesion lies against bone (anything far brighter than the lesion), the voxels between
+   the mask and the cortex (within 3 mm of it, within the surface, touching the mask) that the half-way rule
+   gives to the lesion on both sides (at least half-way from the tissue outside to the rim, less than half-way
+   from the rim to the bone): the density rules stop short of the cortex, whose partial volume the 2 mm
+   smoothing of the rim's growth spreads over its neighbours.
    Give back: what the per-slice spur cut of the clean-up took off (passed in as `proposed_cut`, left out of the
    fit) where it lies within the surface (to the 0.5 mm of the drops) with the lesion's own density. One slice
    cannot tell a real bulge of the tumour (often the outer layer left standing where the margin rule lost the
@@ -260,7 +265,8 @@ def refine_by_shape(
     outer = ~m & (beyond > BAND_OUTSIDE_MM[0]) & (beyond <= BAND_OUTSIDE_MM[1])
     if not inner.any() or not outer.any():
         return mask
-    claim = (float(np.percentile(values[inner], 75)) + float(np.percentile(values[outer], 75))) / 2.0
+    rim = float(np.percentile(values[inner], 75))
+    claim = (rim + float(np.percentile(values[outer], 75))) / 2.0
 
     # Give back: what the per-slice spur cut took off but lies within the surface fitted without it (to
     # DROP_BEYOND_MM, as for drops below) with the lesion's own density (as for additions below), in parts that
@@ -285,6 +291,7 @@ def refine_by_shape(
     # the surface, in parts that touch the mask. The layer within ADD_DEPTH_MM of the surface is within the fit's
     # own uncertainty (its residuals are 1-2 mm): there the density rules' margin stands.
     add = _touching(~m_back & (values >= low) & (values <= high) & ~halo & (beyond <= -ADD_DEPTH_MM), m_back)
+    add |= _up_to_bone(values, m_back | add, beyond, float(low), float(high), rim, claim, sp)
 
     changed = int(back.sum() + drop.sum() + add.sum())
     if changed == 0 or changed > MAX_CHANGE * count:
@@ -292,6 +299,36 @@ def refine_by_shape(
     out = mask.copy()
     out[box] = (m_back & ~drop) | add
     return out
+
+
+BONE_GAP_MM = 3.0
+
+
+def _up_to_bone(
+    values: F32, mask: Mask, beyond: F64, low: float, high: float, rim: float, claim: float, sp: F64
+) -> Mask:
+    """Where the lesion lies against bone, the voxels between the mask and the bone that are the lesion's.
+
+    WHY: beside bone cortex the density rules stop short. The rim is grown on the 2 mm smoothed image, which
+    spreads the cortex over its neighbours, and is kept out of the partial-volume halo around it; the margin rule
+    then moves the margin at most 2 mm. What is left between the mask and the cortex (the voxel that shares the
+    cortex's partial volume and the one inside it: BONE_GAP_MM on the ~1.5 mm working grid) is the lesion's when
+    it lies within the fitted surface (to DROP_BEYOND_MM) and touches the mask, and when the half-way rule of the
+    margin gives it to the lesion on both sides: at least half-way from the tissue outside to the rim (`claim`,
+    as for drops: a layer of muscle between tumour and bone is not taken) and less than half-way from the rim to
+    the bone (a voxel less than half bone). Bone here is whatever is brighter than the lesion by more than the
+    lesion's own range (its 99th minus its 1st percentile) within the outside band's reach of the mask; its
+    level is their upper quartile (the cortex itself, not its partial-volume voxels). Without such a structure
+    nothing is added.
+    """
+    bright = values > high + (high - low)
+    near = bright & _within(mask, sp, BAND_OUTSIDE_MM[1])
+    if not near.any():
+        return np.zeros_like(mask)
+    half_way = (rim + float(np.percentile(values[near], 75))) / 2.0
+    bone = values >= half_way
+    gap = ~mask & (values >= claim) & (values < half_way) & (beyond <= DROP_BEYOND_MM)
+    return _touching(gap & _within(bone, sp, BONE_GAP_MM), mask)
 
 
 def _touching(candidates: Mask, mask: Mask) -> Mask:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -283,3 +284,53 @@ def test_one_slices_flap_of_tumour_survives_the_spur_cut_and_a_belly_does_not() 
     assert not (out & ~ph.lesion).any()
     without = _shaped(image, cleaned, ph.spacing, seed, np.zeros_like(cut))
     assert (without & flap).sum() <= 0.6 * flap.sum()  # the additions alone leave most of it out
+
+
+BONE = 1300.0
+
+
+def _against_bone(ph: Phantom, muscle_mm: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The lesion beside an 8 mm plate of cortex along the slices' x axis: flattened against it (its lowest 4 mm
+    in y are bone) when muscle_mm is 0, else with muscle_mm of muscle between them. The rim is the lesion's
+    outer 4 mm, along the bone too; the image is blurred by 0.75 mm (partial volume at every edge) before the
+    noise. Returns the true lesion, the bone and the image."""
+    from scipy.ndimage import distance_transform_edt, gaussian_filter
+
+    y = ph.xyz[..., 1]
+    y_low = float(y[ph.lesion].min())
+    plane = y_low + 4.0 if muscle_mm == 0 else y_low - muscle_mm
+    bone = (y < plane) & (y > plane - 8.0)
+    lesion = ph.lesion & ~bone
+    sp_zyx = (ph.spacing[2], ph.spacing[1], ph.spacing[0])
+    clean = np.full(ph.shape, MUSCLE, dtype=np.float32)
+    clean[lesion] = RIM
+    clean[distance_transform_edt(lesion, sampling=sp_zyx) > RIM_MM] = CORE
+    clean[bone] = BONE
+    image = gaussian_filter(clean, [0.75 / s for s in sp_zyx]) + ph.noise
+    return lesion, bone, np.asarray(image, dtype=np.float32)
+
+
+def test_a_lesion_against_bone_is_taken_up_to_the_cortex() -> None:
+    """The density rules stop 3 mm short of the cortex (its partial volume, spread by their smoothing, keeps the
+    rim's growth away): the stage takes the lesion up to the bone, the partial-volume voxels less than half bone
+    included, and nothing of the bone."""
+    from scipy.ndimage import distance_transform_edt
+
+    ph = Phantom((40.0, 25.0, 22.0), 20.0, (1.5, 1.5, 2.5))
+    lesion, bone, image = _against_bone(ph, 0.0)
+    sp_zyx = np.asarray((ph.spacing[2], ph.spacing[1], ph.spacing[0]))
+    gap = lesion & (distance_transform_edt(~bone, sampling=sp_zyx) <= 3.0 + 1e-6)
+    assert gap.sum() > 300
+    out = refine_by_shape(image, lesion & ~gap, ph.spacing)
+    assert (out & gap).sum() >= 0.8 * gap.sum()
+    assert not (out & ~lesion).any()
+
+
+@pytest.mark.parametrize("muscle_mm", [1.5, 2.0, 4.0])
+def test_muscle_between_lesion_and_bone_is_not_taken(muscle_mm: float) -> None:
+    """A layer of muscle between lesion and cortex is darker than half-way between muscle and rim: the lesion's
+    mask stays as it is."""
+    ph = Phantom((40.0, 25.0, 22.0), 20.0, (1.5, 1.5, 2.5))
+    lesion, _, image = _against_bone(ph, muscle_mm)
+    out = refine_by_shape(image, lesion, ph.spacing)
+    assert not (out & ~lesion).any()
