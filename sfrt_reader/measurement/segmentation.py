@@ -33,6 +33,8 @@ core stops at the core/rim edge. So the method follows the anatomy:
    where the rim is broken) is added. Per-slice rules cannot see a belly stuck on the tumour's last slices, nor
    a lobe wider than their disc. The spur cut of step 7 only proposes: what it took off is given back where it
    lies within the fitted surface with the lesion's density (a bulge of the tumour), and stays off beyond it.
+   Where the lesion lies against bone, the voxels between it and the cortex that the half-way rule gives to the
+   lesion are added: the rim's growth on the smoothed image stops short of the cortex.
 
 Leak guard: if the lesion still touches the largest box (or fills most of it), the seed was not in a lesion (or
 the lesion merges with the whole limb): a MeasurementError asks the reader to click inside the tumour or drag a

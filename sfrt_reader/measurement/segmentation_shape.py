@@ -317,12 +317,12 @@ def _up_to_bone(
     margin gives it to the lesion on both sides: at least half-way from the tissue outside to the rim (`claim`,
     as for drops: a layer of muscle between tumour and bone is not taken) and less than half-way from the rim to
     the bone (a voxel less than half bone). Bone here is whatever is brighter than the lesion by more than the
-    lesion's own range (its 99th minus its 1st percentile) within the outside band's reach of the mask; its
-    level is their upper quartile (the cortex itself, not its partial-volume voxels). Without such a structure
-    nothing is added.
+    lesion's own range (its 99th minus its 1st percentile) within the outside band's reach of the fitted
+    surface; its level is their upper quartile (the cortex itself, not its partial-volume voxels). Without such
+    a structure nothing is added.
     """
     bright = values > high + (high - low)
-    near = bright & _within(mask, sp, BAND_OUTSIDE_MM[1])
+    near = bright & (beyond <= BAND_OUTSIDE_MM[1])
     if not near.any():
         return np.zeros_like(mask)
     half_way = (rim + float(np.percentile(values[near], 75))) / 2.0
