@@ -10,6 +10,7 @@ from datetime import date
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from sfrt_reader.reading.common_words import COMMON_WORDS
 from sfrt_reader.reading.free_text import Identifiers, redact, screen
 
 # month -> spellings (full name, abbreviations) as written in each language
@@ -144,7 +145,8 @@ WORD_NAMES = ["Long", "White", "Mass", "Klein", "Petit", "Blanco", "Costa", "Bak
 def test_a_family_name_that_is_no_ordinary_word_is_found_alone_in_any_case(
     family: str, given_name: str, case: str
 ) -> None:
-    assume(family not in {w.lower() for w in WORD_NAMES} and family != given_name)
+    # made-up names that are no ordinary word (the words the screen takes for words are the other test's case)
+    assume(family not in COMMON_WORDS and family not in {w.lower() for w in WORD_NAMES} and family != given_name)
     typed = {"lower": family, "title": family.title(), "upper": family.upper()}[case]
     text = f"discussed with {typed} today, T1 12 mm"
     assume(screen(text.replace(typed, "xxxx"), Identifiers(), blinded=True) == [])
@@ -158,6 +160,25 @@ def test_a_family_name_that_is_no_ordinary_word_is_found_alone_in_any_case(
 @settings(max_examples=100, deadline=None)
 @given(family=st.sampled_from(WORD_NAMES), given_name=names)
 def test_a_family_name_that_is_an_ordinary_word_is_found_when_written_as_a_name(family: str, given_name: str) -> None:
+    # a given name that is one of the texts' words would make "long lesion" the full name, rightly flagged
+    assume(
+        given_name
+        not in [
+            "discussed",
+            "with",
+            "today",
+            "unchanged",
+            "seen",
+            "by",
+            "reviewed",
+            "stable",
+            "lesion",
+            "of",
+            "in",
+            "the",
+            "thigh",
+        ]
+    )
     ids = Identifiers(patient_names=(f"{family.upper()}^{given_name.upper()}",))
     word = family.lower()
     # as a name: a capital inside a sentence, or after an honorific
