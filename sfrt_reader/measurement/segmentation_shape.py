@@ -28,6 +28,17 @@ The stage:
    the fitted surface, touching the mask, whose density is the lesion's own (between the mask's 1st and 99th
    percentile: not fat, not bone, not the partial-volume halo around bone): necrosis reaching the margin.
    The layer within 2 mm of the surface is left to the density rules (the fit itself is uncertain by 1-2 mm).
+   Up to bone: where the lesion lies against bone (anything far brighter than the lesion), the voxels between
+   the mask and the cortex (within 3 mm of it, within the surface, touching the mask) that the half-way rule
+   gives to the lesion on both sides (at least half-way from the tissue outside to the rim, less than half-way
+   from the rim to the bone): the density rules stop short of the cortex, whose partial volume the 2 mm
+   smoothing of the rim's growth spreads over its neighbours.
+   Give back: what the per-slice spur cut of the clean-up took off (passed in as `proposed_cut`, left out of the
+   fit) where it lies within the surface (to the 0.5 mm of the drops) with the lesion's own density. One slice
+   cannot tell a real bulge of the tumour (often the outer layer left standing where the margin rule lost the
+   tissue under it, beside bone) from a belly stuck on it; in 3-D the bulge lies on the surface the other slices
+   describe, and the belly beyond it. The fit is made without the cut voxels, so a belly never pulls the surface
+   out towards itself; a bulge needs no help from the fit, as the neighbouring slices already hold the shape.
 
 The stage stands aside when the mask is small (a few voxels make the whole outline), when its centre is outside
 it (no radius function), or when it would change more than a quarter of the mask (then the fit, not the
@@ -211,16 +222,20 @@ HALO_MM = 2.0
 MAX_CHANGE = 0.25
 
 
-def refine_by_shape(image: F32, mask: Mask, spacing_xyz: tuple[float, float, float]) -> Mask:
+def refine_by_shape(
+    image: F32, mask: Mask, spacing_xyz: tuple[float, float, float], proposed_cut: Mask | None = None
+) -> Mask:
     """The mask corrected towards its own smooth radial surface, where the image agrees (see the module's docstring).
 
-    image: the (lightly smoothed) image on the mask's grid (z, y, x); spacing_xyz: the grid's spacing in mm. The
-    input itself is returned when it is too small for a shape to mean anything (under MIN_SLICES slices or an
-    equivalent radius under MIN_RADIUS_MM), when its centre is not inside it (the radius function would not be
-    defined), when nothing changes, or when the correction would change more than MAX_CHANGE of it: the stage
-    corrects a margin, it does not re-segment.
+    image: the (lightly smoothed) image on the mask's grid (z, y, x); spacing_xyz: the grid's spacing in mm;
+    proposed_cut: voxels a per-slice rule took off the mask (the spur cut), not part of `mask`: those within the
+    surface fitted to `mask` and of the lesion's density are given back, the others stay off. The input itself is
+    returned when it is too small for a shape to mean anything (under MIN_SLICES slices or an equivalent radius
+    under MIN_RADIUS_MM), when its centre is not inside it (the radius function would not be defined), when
+    nothing changes, or when the correction would change more than MAX_CHANGE of it: the stage corrects a margin,
+    it does not re-segment.
     """
-    from scipy.ndimage import binary_dilation, label, median
+    from scipy.ndimage import label, median
 
     sp = np.asarray((spacing_xyz[2], spacing_xyz[1], spacing_xyz[0]), dtype=np.float64)
     count = int(mask.sum())
@@ -231,14 +246,16 @@ def refine_by_shape(image: F32, mask: Mask, spacing_xyz: tuple[float, float, flo
     centre_idx = np.round(surface.centre / sp).astype(int)
     if not bool(mask[tuple(centre_idx)]):
         return mask
-    # Work in the mask's bounding box grown by the outside band.
-    idx = np.argwhere(mask)
+    cut = np.zeros_like(mask) if proposed_cut is None else proposed_cut & ~mask
+    # Work in the bounding box of the mask and the proposed cut, grown by the outside band.
+    idx = np.argwhere(mask | cut)
     reach = np.ceil(BAND_OUTSIDE_MM[1] / sp).astype(int) + 1
     lo = np.maximum(idx.min(axis=0) - reach, 0)
     hi = np.minimum(idx.max(axis=0) + reach + 1, mask.shape)
     box = (slice(lo[0], hi[0]), slice(lo[1], hi[1]), slice(lo[2], hi[2]))
     m = mask[box]
     values = image[box]
+    c = cut[box]
     grid = np.indices(m.shape, dtype=np.float64).reshape(3, -1).T
     beyond = _beyond(surface, (grid + lo) * sp).reshape(m.shape)
 
@@ -248,12 +265,22 @@ def refine_by_shape(image: F32, mask: Mask, spacing_xyz: tuple[float, float, flo
     outer = ~m & (beyond > BAND_OUTSIDE_MM[0]) & (beyond <= BAND_OUTSIDE_MM[1])
     if not inner.any() or not outer.any():
         return mask
-    claim = (float(np.percentile(values[inner], 75)) + float(np.percentile(values[outer], 75))) / 2.0
+    rim = float(np.percentile(values[inner], 75))
+    claim = (rim + float(np.percentile(values[outer], 75))) / 2.0
+
+    # Give back: what the per-slice spur cut took off but lies within the surface fitted without it (to
+    # DROP_BEYOND_MM, as for drops below) with the lesion's own density (as for additions below), in parts that
+    # touch the mask: a bulge of the tumour that one slice could not tell from a belly stuck on it. A belly lies
+    # beyond the surface (the fit never saw it) and stays off, whatever its density.
+    low, high = np.percentile(values[m], [1.0, 99.0])
+    halo = _within(~m & (values > high), sp, HALO_MM)
+    back = _touching(c & (beyond <= DROP_BEYOND_MM) & (values >= low) & (values <= high) & ~halo, m)
+    m_back = m | back
 
     # Drop: each connected part of the mask lying beyond the surface (by more than DROP_BEYOND_MM, the voxel
     # jitter of the outline) whose median density is below half-way between the rim and the tissue outside:
     # the density does not claim it for the rim, and the shape says it is not the tumour's.
-    pieces, n = label(m & (beyond > DROP_BEYOND_MM))
+    pieces, n = label(m_back & (beyond > DROP_BEYOND_MM))
     drop = np.zeros_like(m)
     if n:
         medians = np.atleast_1d(np.asarray(median(values, pieces, index=np.arange(1, n + 1)), dtype=np.float64))
@@ -263,20 +290,56 @@ def refine_by_shape(image: F32, mask: Mask, spacing_xyz: tuple[float, float, flo
     # within HALO_MM of something brighter, the partial-volume halo of bone) lying more than ADD_DEPTH_MM inside
     # the surface, in parts that touch the mask. The layer within ADD_DEPTH_MM of the surface is within the fit's
     # own uncertainty (its residuals are 1-2 mm): there the density rules' margin stands.
-    low, high = np.percentile(values[m], [1.0, 99.0])
-    halo = _within(~m & (values > high), sp, HALO_MM)
-    deep, n = label(~m & (values >= low) & (values <= high) & ~halo & (beyond <= -ADD_DEPTH_MM))
-    add = np.zeros_like(m)
-    if n:
-        touching = np.unique(deep[binary_dilation(m) & (deep > 0)])
-        add = np.isin(deep, touching[touching > 0])
+    add = _touching(~m_back & (values >= low) & (values <= high) & ~halo & (beyond <= -ADD_DEPTH_MM), m_back)
+    add |= _up_to_bone(values, m_back | add, beyond, float(low), float(high), rim, claim, sp)
 
-    changed = int(drop.sum() + add.sum())
+    changed = int(back.sum() + drop.sum() + add.sum())
     if changed == 0 or changed > MAX_CHANGE * count:
         return mask
     out = mask.copy()
-    out[box] = (m & ~drop) | add
+    out[box] = (m_back & ~drop) | add
     return out
+
+
+BONE_GAP_MM = 3.0
+
+
+def _up_to_bone(
+    values: F32, mask: Mask, beyond: F64, low: float, high: float, rim: float, claim: float, sp: F64
+) -> Mask:
+    """Where the lesion lies against bone, the voxels between the mask and the bone that are the lesion's.
+
+    WHY: beside bone cortex the density rules stop short. The rim is grown on the 2 mm smoothed image, which
+    spreads the cortex over its neighbours, and is kept out of the partial-volume halo around it; the margin rule
+    then moves the margin at most 2 mm. What is left between the mask and the cortex (the voxel that shares the
+    cortex's partial volume and the one inside it: BONE_GAP_MM on the ~1.5 mm working grid) is the lesion's when
+    it lies within the fitted surface (to DROP_BEYOND_MM) and touches the mask, and when the half-way rule of the
+    margin gives it to the lesion on both sides: at least half-way from the tissue outside to the rim (`claim`,
+    as for drops: a layer of muscle between tumour and bone is not taken) and less than half-way from the rim to
+    the bone (a voxel less than half bone). Bone here is whatever is brighter than the lesion by more than the
+    lesion's own range (its 99th minus its 1st percentile) within the outside band's reach of the fitted
+    surface; its level is their upper quartile (the cortex itself, not its partial-volume voxels). Without such
+    a structure nothing is added.
+    """
+    bright = values > high + (high - low)
+    near = bright & (beyond <= BAND_OUTSIDE_MM[1])
+    if not near.any():
+        return np.zeros_like(mask)
+    half_way = (rim + float(np.percentile(values[near], 75))) / 2.0
+    bone = values >= half_way
+    gap = ~mask & (values >= claim) & (values < half_way) & (beyond <= DROP_BEYOND_MM)
+    return _touching(gap & _within(bone, sp, BONE_GAP_MM), mask)
+
+
+def _touching(candidates: Mask, mask: Mask) -> Mask:
+    """The connected parts of candidates that touch the mask (face neighbours)."""
+    from scipy.ndimage import binary_dilation, label
+
+    parts, n = label(candidates)
+    if not n:
+        return np.zeros_like(candidates)
+    touching = np.unique(parts[binary_dilation(mask) & (parts > 0)])
+    return np.isin(parts, touching[touching > 0])
 
 
 def _within(mask: Mask, sp: F64, mm: float) -> Mask:

@@ -12,19 +12,28 @@ logs built from findings cannot leak it; `Identifiers` and `TextScreen` do not s
 
 What is looked for, case-, accent- and spacing-insensitively:
 - the patient's name (stored as DICOM PN, "DOE^JOHN"): given and family name in either order ("John Doe",
-  "Doe, John", "DOE^JOHN", "John A. Doe"), an initial with a dot before the family name ("J. Doe"), an honorific
-  before it ("Mr Doe"), and the family name alone only when no given name is known. A family name alone is not
-  flagged otherwise: many are common words ("Long", "White", "Mass");
+  "Doe, John", "DOE^JOHN", "John A. Doe"), initials with their dots before or after the family name ("J. Doe",
+  "J.A. Doe", "Doe, J."), an honorific before it ("Mr Doe"), and the family name alone. Many family names are
+  ordinary words ("Long", "White", "Mass", "Klein", "Costa"): such a name alone is flagged only when written as a
+  name, with a capital inside a sentence ("seen with Long"), not in lower case ("a long axis"), not as the first
+  word of a sentence ("Mass in the thigh") and not in a text written all in capitals (`common_words.py` says which
+  words and why). A name that is no ordinary word is flagged alone in any case;
 - the patient ID and accession numbers, with or without separators ("PAT-884213", "pat 884213"), and the digit run
   of an ID that mixes letters and at least five digits ("884213"); IDs shorter than 3 characters (4 if all digits)
   are not looked for, they would match measurements;
 - the birth date in common spellings (2026-03-12, 20260312, 12.03.2026, 12/03/2026, 3/12/2026, 12-03-26,
-  12 Mar 2026, 12th March 2026, March 12, 2026);
+  12 Mar 2026, 12th March 2026, March 12, 2026), with month names and abbreviations in English, French, German,
+  Spanish, Italian, Dutch and Portuguese ("12 mars 2026", "1er janv. 2026", "12. März 2026", "12 de marzo de 2026",
+  "12 dic 2026", "12 maart 2026", "1º de maio de 2026");
 - the institution's name, as the whole name;
-- in blinded reads also: any calendar date in those spellings, a month with a year ("March 2026"), a day with an
-  English month name ("12 March"), a day and month in figures ("12.03", "12/3") equal to a study date or the birth
-  date, and any site's name.
-A bare year is not flagged (it may be a volume or a count).
+- in blinded reads also: any calendar date in those spellings, a month with a year ("March 2026", "marzo de
+  2026"), a day with a month name in any of those languages ("12 March", "12 mai", "12 set"), a day and month in
+  figures ("12.03", "12/3") equal to a study date or the birth date, and any site's name.
+A bare year is not flagged (it may be a volume or a count), nor a month name alone ("mars", "Mai"). Month words that
+are everyday words of a report are a month only next to a day or a year, and never before a day without a year:
+"set", "ago", "gen", "dic", "ene" ("a set of 3", "set 3 seeds", "2 years ago" pass; "12 set", "set 2026" do not);
+"out" ("3 out of 5") and "mag" (magnitude images) only with a year; English "may" only capitalised or with a year
+("May be necrotic" passes, it has neither day nor year).
 """
 
 from __future__ import annotations
@@ -34,6 +43,8 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
+
+from sfrt_reader.reading.common_words import is_common_word
 
 # kind -> (words in a refusal message, words in a redaction marker)
 KINDS: dict[str, tuple[str, str]] = {
@@ -48,36 +59,44 @@ KINDS: dict[str, tuple[str, str]] = {
 }
 MARKER = "[removed: {}]"
 
-MONTHS = {
-    "jan": 1,
-    "january": 1,
-    "feb": 2,
-    "february": 2,
-    "mar": 3,
-    "march": 3,
-    "apr": 4,
-    "april": 4,
-    "may": 5,
-    "jun": 6,
-    "june": 6,
-    "jul": 7,
-    "july": 7,
-    "aug": 8,
-    "august": 8,
-    "sep": 9,
-    "sept": 9,
-    "september": 9,
-    "oct": 10,
-    "october": 10,
-    "nov": 11,
-    "november": 11,
-    "dec": 12,
-    "december": 12,
+# Month names and their abbreviations, folded (lower case, no accents: "août" -> "aout", "März" -> "marz"), in the
+# languages of the trial's sites: sarcoma centres write dates in their own language.
+MONTHS_BY_LANGUAGE: dict[str, dict[int, tuple[str, ...]]] = {
+    "en": {1: ("january", "jan"), 2: ("february", "feb"), 3: ("march", "mar"), 4: ("april", "apr"), 5: ("may",),
+           6: ("june", "jun"), 7: ("july", "jul"), 8: ("august", "aug"), 9: ("september", "sep", "sept"),
+           10: ("october", "oct"), 11: ("november", "nov"), 12: ("december", "dec")},
+    "fr": {1: ("janvier", "janv"), 2: ("fevrier", "fevr", "fev"), 3: ("mars",), 4: ("avril", "avr"), 5: ("mai",),
+           6: ("juin",), 7: ("juillet", "juil"), 8: ("aout",), 9: ("septembre", "sept"), 10: ("octobre", "oct"),
+           11: ("novembre", "nov"), 12: ("decembre", "dec")},
+    "de": {1: ("januar", "janner", "jan"), 2: ("februar", "feber", "feb"), 3: ("marz", "maerz", "mrz", "mar"),
+           4: ("april", "apr"), 5: ("mai",), 6: ("juni", "jun"), 7: ("juli", "jul"), 8: ("august", "aug"),
+           9: ("september", "sep", "sept"), 10: ("oktober", "okt"), 11: ("november", "nov"), 12: ("dezember", "dez")},
+    "es": {1: ("enero", "ene"), 2: ("febrero", "feb"), 3: ("marzo", "mar"), 4: ("abril", "abr"), 5: ("mayo", "may"),
+           6: ("junio", "jun"), 7: ("julio", "jul"), 8: ("agosto", "ago"), 9: ("septiembre", "setiembre", "sep", "set"),
+           10: ("octubre", "oct"), 11: ("noviembre", "nov"), 12: ("diciembre", "dic")},
+    "it": {1: ("gennaio", "gen"), 2: ("febbraio", "feb"), 3: ("marzo", "mar"), 4: ("aprile", "apr"),
+           5: ("maggio", "mag"), 6: ("giugno", "giu"), 7: ("luglio", "lug"), 8: ("agosto", "ago"),
+           9: ("settembre", "set"), 10: ("ottobre", "ott"), 11: ("novembre", "nov"), 12: ("dicembre", "dic")},
+    "nl": {1: ("januari", "jan"), 2: ("februari", "feb"), 3: ("maart", "mrt"), 4: ("april", "apr"), 5: ("mei",),
+           6: ("juni", "jun"), 7: ("juli", "jul"), 8: ("augustus", "aug"), 9: ("september", "sep", "sept"),
+           10: ("oktober", "okt"), 11: ("november", "nov"), 12: ("december", "dec")},
+    "pt": {1: ("janeiro", "jan"), 2: ("fevereiro", "fev"), 3: ("marco", "mar"), 4: ("abril", "abr"), 5: ("maio", "mai"),
+           6: ("junho", "jun"), 7: ("julho", "jul"), 8: ("agosto", "ago"), 9: ("setembro", "set"),
+           10: ("outubro", "out"), 11: ("novembro", "nov"), 12: ("dezembro", "dez")},
+}  # fmt: skip
+MONTHS: dict[str, int] = {
+    word: number for names in MONTHS_BY_LANGUAGE.values() for number, words in names.items() for word in words
 }
+# Month words that are also everyday words of a report ("a set of 3", "2 years ago", "gen"), so they are a month
+# only with a day before them ("12 set") or a year after them, never as "set 3"; and "out" ("3 out of 5") and
+# "mag" (magnitude images) only with a year. English "may" is a month when capitalised ("May 3") or with a year.
+_NO_MONTH_DAY = frozenset({"set", "ago", "gen", "dic", "ene", "out", "mag"})
+_YEAR_ONLY = frozenset({"out", "mag"})
 HONORIFICS = ("mr", "mrs", "ms", "miss", "mx", "mister", "madam", "madame", "mme", "mlle", "herr", "frau", "dr", "prof")
 
 _MONTH = "(" + "|".join(sorted(MONTHS, key=len, reverse=True)) + ")"
-_ORD = r"(?:st|nd|rd|th)?"
+_ORD = r"(?:st|nd|rd|th|er|o|°)?"  # 12th, French 1er, Portuguese 1º (folded to "1o"), Italian 1°
+_DE = r"(?:(?:of|de|del)\s+)?"  # "12th of March", "12 de marzo de 2026", "12 de março", "1 del 2026"
 # Full dates: year, month, day in figures or with an English month name.
 _ISO = re.compile(r"(?<!\d)(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?!\d)")
 _COMPACT = re.compile(r"(?<!\d)((?:19|20)\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(?!\d)")
@@ -85,12 +104,15 @@ _NUMERIC = re.compile(r"(?<![\d.,/-])(\d{1,2})([-/.])(\d{1,2})\2(\d{4}|\d{2})(?!
 _DAY_MONTH = re.compile(
     r"(?<!\w)(\d{1,2})"
     + _ORD
-    + r"[\s\-./]*(?:of\s+)?"
+    + r"[\s\-./]*"
+    + _DE
     + _MONTH
-    + r"\.?(?:(?:[\s\-./,]*(\d{4}))|(?:[-'](\d{2})))?(?!\w)"
+    + r"\.?(?:(?:[\s\-./,]*"
+    + _DE
+    + r"(\d{4}))|(?:[-'](\d{2})))?(?!\w)"
 )
 _MONTH_DAY = re.compile(r"(?<!\w)" + _MONTH + r"\.?[\s\-./]*(\d{1,2})" + _ORD + r"(?:,?[\s\-./]*(\d{4}))?(?!\w)")
-_MONTH_YEAR = re.compile(r"(?<!\w)" + _MONTH + r"\.?[\s\-./,]*(\d{4})(?!\w)")
+_MONTH_YEAR = re.compile(r"(?<!\w)" + _MONTH + r"\.?[\s\-./,]*" + _DE + r"(\d{4})(?!\w)")
 # Day and month in figures without a year: a date only when it equals a known one.
 # ("12/3", or "12.03." with its closing dot: "12.5" is a measurement, not a date).
 _PARTIAL = re.compile(r"(?<![\d.,/-])(?:(\d{1,2})/(\d{1,2})(?![\d/]|\.\d)|(\d{2})\.(\d{2})\.(?!\d))")
@@ -162,10 +184,11 @@ def _seq(tokens: list[str]) -> str:
     return _SEP.join(re.escape(t) for t in tokens)
 
 
-def name_patterns(stored: str) -> list[tuple[str, str]]:
+def name_patterns(stored: str) -> list[tuple[str, str, bool]]:
     """Regular expressions (on folded text) for a stored patient name in the spellings a reader would type, each
-    with its anchor: a word every match contains (the family name's first), so most texts need no regex at all."""
-    out: list[tuple[str, str]] = []
+    with its anchor (a word every match contains: the family name's first, so most texts need no regex at all) and
+    whether a match counts only when written as a name (the family name alone, when it is an ordinary word)."""
+    out: list[tuple[str, str, bool]] = []
     for group in stored.split("="):  # DICOM PN: alphabetic=ideographic=phonetic
         if not group.strip():
             continue
@@ -185,7 +208,7 @@ def name_patterns(stored: str) -> list[tuple[str, str]]:
         fam = _seq(family)
         if not given:
             if len("".join(family)) >= 2:
-                out.append((_bounded(fam, family[0], family[-1]), family[0]))
+                out.append((_bounded(fam, family[0], family[-1]), family[0], False))
             continue
         giv = _seq(given)
         mid = r"(?:" + _SEP1 + r"(?:" + (_seq(middle) + "|" if middle else "") + r"\w\.?))?"
@@ -195,8 +218,18 @@ def name_patterns(stored: str) -> list[tuple[str, str]]:
             _bounded("(?:" + "|".join(HONORIFICS) + r")\.?" + _SEP1 + fam, "a", family[-1]),
         ]
         if not _wide(given[0][0]):
-            regexes.append(_bounded(re.escape(given[0][0]) + r"(?:\.\s*|\^)" + fam, given[0], family[-1]))
-        out += [(r, family[0]) for r in regexes]
+            g = re.escape(given[0][0])
+            regexes += [
+                # initials with their dots before the family name: "J. Doe", "J.A. Doe", "J. A. Doe" (without a dot
+                # an initial may be a word: "a long lesion"; "J Doe" is found as the family name alone)
+                _bounded(g + r"(?:\.\s*|\^)(?:\w\.\s*)*" + fam, given[0], family[-1]),
+                # after it: "Doe, J.", "Doe J.A.", "DOE^J"
+                _bounded(fam + r"(?:[\s,]+" + g + r"\.(?:\s*\w\.)*|\^" + g + ")", family[0], "."),
+            ]
+        out += [(r, family[0], False) for r in regexes]
+        # the family name alone: always when it is no ordinary word, else only when written as a name
+        if len("".join(family)) >= 2:
+            out.append((_bounded(fam, family[0], family[-1]), family[0], is_common_word(" ".join(family))))
     return out
 
 
@@ -255,9 +288,13 @@ class _DateHit:
 def _date_hits(folded: str, original: str, index: list[int]) -> list[_DateHit]:
     hits: list[_DateHit] = []
 
-    def month(word: str, at: int) -> int | None:
-        # "may" is a common word: only a capitalised May is a month
-        if word == "may" and not original[index[at]].isupper():
+    def month(word: str, at: int, year: bool, day_first: bool) -> int | None:
+        """The month a month word means here, or None when the word is more likely an everyday word."""
+        if word == "may" and not year and not original[index[at]].isupper():
+            return None  # "may be necrotic": a month when capitalised or with a year
+        if word in _YEAR_ONLY and not year:
+            return None
+        if word in _NO_MONTH_DAY and not year and not day_first:
             return None
         return MONTHS[word]
 
@@ -275,10 +312,10 @@ def _date_hits(folded: str, original: str, index: list[int]) -> list[_DateHit]:
         if found:
             hits.append(_DateHit(m.start(), m.end(), tuple(found)))
     for m in _DAY_MONTH.finditer(folded):
-        mon = month(m[2], m.start(2))
+        year = m[3] or m[4]
+        mon = month(m[2], m.start(2), bool(year), True)
         if mon is None:
             continue
-        year = m[3] or m[4]
         if year:
             found = [x for y in _year(year) if (x := _valid(y, mon, int(m[1])))]
             if found:
@@ -286,7 +323,7 @@ def _date_hits(folded: str, original: str, index: list[int]) -> list[_DateHit]:
         elif 1 <= int(m[1]) <= 31:
             hits.append(_DateHit(m.start(), m.end(), (), ((mon, int(m[1])),)))
     for m in _MONTH_DAY.finditer(folded):
-        mon = month(m[1], m.start(1))
+        mon = month(m[1], m.start(1), bool(m[3]), False)
         if mon is None:
             continue
         if m[3]:
@@ -296,7 +333,7 @@ def _date_hits(folded: str, original: str, index: list[int]) -> list[_DateHit]:
         elif 1 <= int(m[2]) <= 31:
             hits.append(_DateHit(m.start(), m.end(), (), ((mon, int(m[2])),)))
     for m in _MONTH_YEAR.finditer(folded):
-        if month(m[1], m.start(1)) is not None:
+        if month(m[1], m.start(1), True, False) is not None:
             hits.append(_DateHit(m.start(), m.end(), ()))
     for m in _PARTIAL.finditer(folded):
         a, b = (int(m[1]), int(m[2])) if m[1] else (int(m[3]), int(m[4]))
@@ -304,6 +341,23 @@ def _date_hits(folded: str, original: str, index: list[int]) -> list[_DateHit]:
         if pairs:
             hits.append(_DateHit(m.start(), m.end(), (), pairs, generic=False))
     return hits
+
+
+_SENTENCE_END = ".!?:;\n\r\t•*-"
+
+
+def written_as_name(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] (an ordinary word that is also the patient's family name) is written as a name: one
+    of its words starts with a capital, other than the first word of a sentence ("Long axis unchanged") and not in a
+    text written all in capitals (where a capital tells nothing)."""
+    if not any(c.islower() for c in text):
+        return False
+    before = text[:start].rstrip(" \"'([{«“‘")
+    sentence_start = not before or before[-1] in _SENTENCE_END
+    for n, word in enumerate(re.finditer(r"[^\W\d_]+", text[start:end])):
+        if word[0][0].isupper() and not (n == 0 and sentence_start):
+            return True
+    return False
 
 
 class TextScreen:
@@ -318,19 +372,20 @@ class TextScreen:
 
     def __init__(self, identifiers: Identifiers, blinded: bool) -> None:
         self._blinded = blinded
-        # (kind, regex, anchor, whether the anchor is looked for in the text without ID separators)
-        patterns: list[tuple[str, str, str, bool]] = []
+        # (kind, regex, anchor, whether the anchor is looked for in the text without ID separators, whether a match
+        # counts only when written as a name)
+        patterns: list[tuple[str, str, str, bool, bool]] = []
         for name in identifiers.patient_names:
-            patterns += [("patient_name", r, a, False) for r, a in name_patterns(name)]
+            patterns += [("patient_name", r, a, False, as_name) for r, a, as_name in name_patterns(name)]
         for pid in identifiers.patient_ids:
-            patterns += [("patient_id", r, a, True) for r, a in id_patterns(pid)]
+            patterns += [("patient_id", r, a, True, False) for r, a in id_patterns(pid)]
         for acc in identifiers.accession_numbers:
-            patterns += [("accession_number", r, a, True) for r, a in id_patterns(acc)]
+            patterns += [("accession_number", r, a, True, False) for r, a in id_patterns(acc)]
         for inst in identifiers.institutions:
-            patterns += [("institution", r, a, False) for r, a in phrase_pattern(inst)]
+            patterns += [("institution", r, a, False, False) for r, a in phrase_pattern(inst)]
         if blinded:
             for site in identifiers.site_names:
-                patterns += [("site_name", r, a, False) for r, a in phrase_pattern(site)]
+                patterns += [("site_name", r, a, False, False) for r, a in phrase_pattern(site)]
         self._patterns = patterns
         self._compiled: dict[str, re.Pattern[str]] = {}
         self._birth = set(identifiers.birth_dates)
@@ -350,13 +405,18 @@ class TextScreen:
         folded, index = fold(text)
         bare = re.sub(_ID_SEP, "", folded)
         spans: list[tuple[int, int, str]] = []
-        for kind, regex, anchor, in_bare in self._patterns:
+        for kind, regex, anchor, in_bare, as_name in self._patterns:
             if anchor not in (bare if in_bare else folded):
                 continue  # no match is possible without it
             pattern = self._compiled.get(regex)
             if pattern is None:
                 pattern = self._compiled[regex] = re.compile(regex)
-            spans += [(m.start(), m.end(), kind) for m in pattern.finditer(folded) if m.end() > m.start()]
+            spans += [
+                (m.start(), m.end(), kind)
+                for m in pattern.finditer(folded)
+                if m.end() > m.start()
+                and (not as_name or written_as_name(text, index[m.start()], index[m.end() - 1] + 1))
+            ]
         birth_md = {(d.month, d.day) for d in self._birth}
         known_md = birth_md | {(d.month, d.day) for d in self._studies}
         for hit in _date_hits(folded, text, index):

@@ -42,6 +42,7 @@ from sfrt_reader.reading.measurement_values import (
 )
 from sfrt_reader.reading.models import (
     Adjudication,
+    ExportedDocument,
     ImagingStudy,
     Lesion,
     Measurement,
@@ -298,6 +299,37 @@ class ReaderSession:
     def view(self, read_id: int) -> ReadView:
         """Everything about a read this session may see (the read's own reader, or its adjudicator)."""
         return self.db.read(lambda s: self._view(s, *self._read_for_view(s, read_id)))
+
+    def exporter_session(self, read_id: int, export_id: int) -> tuple[ReaderSession, str]:
+        """Who made an export of a read this session may see: a session with that user's view of the read, to
+        rebuild the exported content exactly as it was made, and how to name that user to this session.
+
+        Why: the content of a form depends on who printed it (an adjudicator sees the two readers as "A" and "B", a
+        reader or a manager sees the reader's name), so checking a form printed by someone else means rebuilding
+        it with that person's view. The returned session serves only to recompute the form's hash: nothing it
+        reads is shown. The name given is the one this session may see: its own user name, the read's reader as
+        this session knows him ("reader A" for an adjudicator), otherwise only the exporter's role."""
+
+        def work(s: Session) -> tuple[int, str, str, str]:
+            read, reader_label = self._read_for_view(s, read_id)  # refuses a read this session may not see
+            doc = s.get(ExportedDocument, export_id)
+            if doc is None or doc.read_id != read.id:
+                raise NotFoundError(f"no export {export_id} of read {read_id}")
+            exporter = s.get(Reader, doc.created_by)
+            if exporter is None:
+                raise NotFoundError(f"the user who made export {export_id} of read {read_id} is no longer known")
+            if exporter.id == self.reader_id:
+                shown = self.username
+            elif exporter.id == read.reader_id:
+                shown = f"reader {reader_label}" if reader_label in ("A", "B") else reader_label
+            else:
+                shown = {"adjudicator": "the adjudicator", "manager": "a manager"}.get(exporter.role, "another user")
+            return exporter.id, exporter.username, exporter.role, shown
+
+        exporter_id, username, role, shown = self.db.read(work)
+        if exporter_id == self.reader_id:
+            return self, shown
+        return ReaderSession(self.service, exporter_id, username, role), shown
 
     def views(self, read_ids: list[int]) -> list[ReadView]:
         """`view` of several reads at once, for a trial-level export of a hundred reads.

@@ -7,12 +7,18 @@ hash again. The version comes from the export's audit event; exports recorded be
 are rebuilt under each version this release knows, newest first, and the one that matches is named (it must be the
 one printed in the footer). A form printed by an earlier release therefore still verifies after an upgrade, and
 one whose footer or database rows were altered does not.
+
+Who may check: anyone who may see the read (its reader, a manager, the adjudicator of its subject). The content is
+rebuilt as the user who exported it saw the read, because it depends on that: an adjudicator sees the readers as
+"A" and "B", so the form he prints differs from the one the reader prints. The answer names that user only as the
+checking user may see him ("reader A" for an adjudicator), never by a name the checker's view withholds.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sfrt_reader.reading.errors import AccessDeniedError
 from sfrt_reader.reading.service import ExportRecord
 from sfrt_reader.reading.session import ReaderSession
 from sfrt_reader.reports import content as C
@@ -60,6 +66,16 @@ def verify_form(session: ReaderSession, read_id: int, label: str | None, sha256:
             "does not come from this database",
         )
     export = matching[-1]
+    # rebuilt as its exporter saw the read (an adjudicator checking a reader's form), named as this user may see him
+    maker, exported_by = session.exporter_session(read_id, export.export_id)
+    if maker is not session:
+        try:
+            ctx = C.gather(maker, read_id, with_images=False)
+        except AccessDeniedError:
+            raise ReportError(
+                f"{what} of read {read_id} was exported by {exported_by}, who may no longer see this read, so its "
+                "content cannot be rebuilt as it was printed: ask a trial manager to verify it"
+            ) from None
     recorded = export.details.get("form_version")
     versions = [str(recorded)] if recorded is not None else list(reversed(C.FORM_VERSIONS))
     for version in versions:
@@ -74,21 +90,27 @@ def verify_form(session: ReaderSession, read_id: int, label: str | None, sha256:
             return FormCheck(
                 True,
                 f"VERIFIED: {what} of read {read_id}, form {content['form']['id']} version {version} ({how}), "
-                f"exported by {export.exported_by} on {export.exported_at:%Y-%m-%d %H:%M} UTC (export "
+                f"exported by {exported_by} on {export.exported_at:%Y-%m-%d %H:%M} UTC (export "
                 f"{export.export_id}); the database rebuilt by the form {version} rules gives the same SHA-256",
                 version,
                 export,
             )
-    return FormCheck(False, _changed_message(ctx, what, read_id, label, export, versions), None, export)
+    return FormCheck(False, _changed_message(ctx, what, read_id, label, export, exported_by, versions), None, export)
 
 
 def _changed_message(
-    ctx: C.ReadContext, what: str, read_id: int, label: str | None, export: ExportRecord, versions: list[str]
+    ctx: C.ReadContext,
+    what: str,
+    read_id: int,
+    label: str | None,
+    export: ExportRecord,
+    exported_by: str,
+    versions: list[str],
 ) -> str:
     """Why a recorded form no longer rebuilds: superseded by an amendment, or changed behind the application."""
     rules = "form " + " / ".join(versions) + " rules"
     head = (
-        f"NOT VERIFIED: {what} of read {read_id} was exported with this SHA-256 by {export.exported_by} on "
+        f"NOT VERIFIED: {what} of read {read_id} was exported with this SHA-256 by {exported_by} on "
         f"{export.exported_at:%Y-%m-%d %H:%M} UTC, but the database rebuilt by the {rules} no longer gives it: "
     )
     if label is not None and export.version is not None:

@@ -13,6 +13,11 @@ form and the exports carry the edited values. That save (the database write, the
 read back: about 150 ms) runs in the save queue's worker (`save_queue.SaveQueue`, in order, flushed before any other
 database call of the window and when it closes); only the panels are refreshed on the GUI thread. Undo and redo
 swap the stored result back and forth (no recomputation) and save the same way.
+
+A save that fails leaves the correction on screen and in memory, and the lesion in `unsaved` (with why) until a
+later save of it succeeds: the window refuses to sign, to switch timepoint or to close quietly while any is there,
+since the database would otherwise hold (and a signed form print) numbers the reader never saw. `retry_unsaved`
+saves them again.
 """
 
 from __future__ import annotations
@@ -140,6 +145,7 @@ class LesionMasks(QObject):
     """Masks of the read shown in every viewport, the fill toggle, and brush strokes on the timepoint read."""
 
     measured = Signal()  # an edited mask's metrics arrived and were saved
+    unsaved_changed = Signal()  # a correction's save failed, or a correction not saved before now is
 
     def __init__(self, window: ReadingWindow) -> None:
         super().__init__(window)
@@ -152,6 +158,8 @@ class LesionMasks(QObject):
         self._ended: deque[StrokeTask] = deque(maxlen=8)
         self._parsed: dict[int, tuple[dict[str, Any], LesionSegmentation]] = {}
         self.saver = SaveQueue(self)  # the edited masks' saves, off the GUI thread and in order
+        # corrections on screen whose last save failed, with the reason: kept until saved, never dropped quietly
+        self.unsaved: dict[Key, str] = {}
 
     # ----------------------------------------------------------------------------------------- the masks
     def stored_mask(self, key: Key) -> LesionSegmentation | None:
@@ -343,6 +351,7 @@ class LesionMasks(QObject):
         objects, drawn = w._lesion_objects(key[1])
         objects_key = _objects_key(objects)
         if not objects or w.saved.get(key) == objects_key:
+            self.mark_saved(key)  # what is on screen is what the database holds (or the lesion has no drawing)
             w.sync_measurements()  # nothing to save, or nothing left to save (it says so)
             return
         values = w._values(drawn, w.segmentations.get(key))
@@ -355,6 +364,7 @@ class LesionMasks(QObject):
             return session.view(read_id)
 
         def done(view: Any) -> None:
+            self.mark_saved(key)
             w.show_read_view(view)
             w.show_status(f"{code} at {label} saved")
 
@@ -364,9 +374,41 @@ class LesionMasks(QObject):
                     w.saved.pop(key, None)
                 else:
                     w.saved[key] = previous
-            w.show_error(f"{code} at {label} was not saved: {message}")
+            self.unsaved[key] = message
+            self.unsaved_changed.emit()
+            w.show_error(
+                f"the correction of {code} at {label} was not saved: {message}. It is kept on screen: press "
+                "Retry save (signing retries it too)"
+            )
 
         self.saver.submit(SaveJob(f"the edited mask of {code} could not be saved", work, done, failed))
+
+    def mark_saved(self, key: Key) -> None:
+        """The lesion's objects on screen are now those in the database (saved here or by the window)."""
+        if self.unsaved.pop(key, None) is not None:
+            self.unsaved_changed.emit()
+
+    def retry_unsaved(self) -> bool:
+        """Save again every correction whose save failed, and wait for the answers: True when all reached the
+        database. What still fails stays in `unsaved` (and on screen) with the new reason."""
+        for key in list(self.unsaved):
+            if key[0] != self.window.reading_label:
+                continue  # cannot happen (leaving the timepoint is refused meanwhile); kept, never dropped
+            self._save(key)
+        self.saver.flush()
+        return not self.unsaved
+
+    def discard_unsaved(self) -> None:
+        """The reader chose to leave without the corrections not saved: the database keeps its last values."""
+        self.unsaved.clear()
+        self.unsaved_changed.emit()
+
+    def unsaved_text(self) -> str:
+        """Which corrections were not saved and why, in one sentence (lesion codes and timepoints only)."""
+        return "; ".join(
+            f"the brush correction of {code} at {label} was not saved ({why})"
+            for (label, code), why in sorted(self.unsaved.items())
+        )
 
     def finish(self, timeout_s: float = 120.0) -> bool:
         """Paint, measure and save every stroke already drawn (the window is closing): True when nothing is left.

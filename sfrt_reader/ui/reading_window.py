@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -174,6 +175,12 @@ class LesionPanel(QWidget):
         self.amend_button = QPushButton("Amend…")
         sign_row.addWidget(self.sign_button)
         sign_row.addWidget(self.amend_button)
+        # shown only while a brush correction's save has failed: saves it again (signing retries it too)
+        self.retry_save = QPushButton("Retry save")
+        self.retry_save.setObjectName("retrySave")
+        self.retry_save.setStyleSheet("background: #7a1f1f; color: white;")
+        self.retry_save.hide()
+        layout.addWidget(self.retry_save)
         layout.addLayout(sign_row)
         self.non_target_boxes: dict[str, QComboBox] = {}
 
@@ -244,6 +251,8 @@ class ReadingWindow(MainWindow):
         p.nodules.clicked.connect(self._on_nodules)
         p.sign_button.clicked.connect(self._sign)
         p.amend_button.clicked.connect(self._amend)
+        p.retry_save.clicked.connect(self._retry_unsaved)
+        self.masks.unsaved_changed.connect(self._show_unsaved)
         self.grid.seed_picked.connect(self._on_seed)
         self.grid.brush_stroke.connect(self.masks.on_stroke)
         self.mask_fill_action = self._action("mask-fill", "Fill lesion masks", "M", checkable=True)
@@ -523,6 +532,12 @@ class ReadingWindow(MainWindow):
         label = str(self.panel.timepoint.itemData(index) or "")
         if not label:
             return
+        if self.reading_label and label != self.reading_label and not self._unsaved_resolved(f"open {label}"):
+            box = self.panel.timepoint
+            box.blockSignals(True)
+            box.setCurrentIndex(max(box.findData(self.reading_label), 0))
+            box.blockSignals(False)
+            return
         self.reading_label = label
         self.masks.drop_strokes()
         if self.assessment(label) is None:
@@ -678,6 +693,7 @@ class ReadingWindow(MainWindow):
             )
             if saved is not None:
                 self.saved[(self.reading_label, les.code)] = key
+                self.masks.mark_saved((self.reading_label, les.code))
                 changed = True
                 self.show_status(f"{les.code} at {self.reading_label} saved")
         if changed:
@@ -787,11 +803,70 @@ class ReadingWindow(MainWindow):
         self.masks.refresh()
 
     # ---------------------------------------------------------------------------------------- sign-off
+    def _unsaved_resolved(self, action: str) -> bool:
+        """True when nothing on screen is left unsaved: brush corrections whose save failed, drawings whose save
+        failed (both are tried again first); else the banner says what was not saved, that `action` was refused,
+        and what to do."""
+        if self.masks.unsaved and not self.masks.retry_unsaved():
+            self.show_error(
+                f"Cannot {action}: {self.masks.unsaved_text()}. The correction is kept on screen; press Retry save "
+                "once the database answers again"
+            )
+            return False
+        if self._unsaved_drawings():
+            shown = len(self.errors)
+            self.sync_measurements()  # saves them again
+            left = self._unsaved_drawings()
+            if left:
+                why = f" ({self.errors[-1]})" if len(self.errors) > shown else ""
+                self.show_error(
+                    f"Cannot {action}: the drawings of {', '.join(left)} at {self.reading_label} were not saved{why}. "
+                    f"They are kept on screen; {action} again once the database answers"
+                )
+                return False
+        return True
+
+    def _unsaved_drawings(self) -> list[str]:
+        """The lesions whose drawings on the timepoint read are not what the database holds: their save (on the
+        GUI thread, `sync_measurements`) failed, and the next change of the lesion would try it again."""
+        if self._restoring:
+            return []
+        out = []
+        for les in self.read.lesions:
+            if les.role == "non-target":
+                continue
+            objects, _ = self._lesion_objects(les.code)
+            if objects and self.saved.get((self.reading_label, les.code)) != _objects_key(objects):
+                out.append(les.code)
+        return out
+
+    def unsaved_text(self) -> str:
+        """What on screen is not saved, in one sentence (lesion codes and timepoints only)."""
+        parts = [self.masks.unsaved_text()] if self.masks.unsaved else []
+        drawn = [code for code in self._unsaved_drawings() if (self.reading_label, code) not in self.masks.unsaved]
+        if drawn:
+            parts.append(f"the drawings of {', '.join(drawn)} at {self.reading_label} were not saved")
+        return "; ".join(parts)
+
+    def _retry_unsaved(self) -> None:
+        if self.masks.retry_unsaved():
+            self.banner.hide()
+            self.show_status("The brush corrections not saved before are saved now")
+
+    def _show_unsaved(self) -> None:
+        """The Retry save button is there exactly while a correction's save has failed."""
+        retry = self.panel.retry_save
+        retry.setVisible(bool(self.masks.unsaved))
+        retry.setToolTip(self.masks.unsaved_text())
+
     def _sign(self) -> None:
+        self._flush_saves()  # a save still running ends first: it may fail, and then signing is refused
         if self.masks.busy:
             self.show_error(
                 "brush strokes are still being painted, measured or saved: sign once the lesion table shows them"
             )
+            return
+        if not self._unsaved_resolved(f"sign {self.reading_label}"):
             return
         dialog = SignDialog(self.reading_label, SIGNATURE_MEANING, self.session.username, self)
         if dialog.exec() != SignDialog.DialogCode.Accepted:
@@ -830,9 +905,41 @@ class ReadingWindow(MainWindow):
                 self.show_error("the brush strokes are still being saved: close the window again in a moment")
                 event.ignore()
                 return
+        if masks is not None and (masks.unsaved or self._unsaved_drawings()) and not self._close_with_unsaved():
+            event.ignore()
+            return
         super().closeEvent(event)
         if masks is not None:
             masks.saver.shutdown()  # everything is saved: the save thread ends with the window
+
+    def _close_with_unsaved(self) -> bool:
+        """A correction's save failed and the window is closing: retry, discard it, or stay. True to close."""
+        choice = self.ask_unsaved(self.unsaved_text())
+        if choice == "retry":
+            return self._unsaved_resolved("close the window")
+        if choice == "discard":
+            self.masks.discard_unsaved()
+            return True
+        self.show_status("Not closed: the corrections not saved are still on screen")
+        return False
+
+    def ask_unsaved(self, text: str) -> str:
+        """Ask the reader what to do with corrections not saved: "retry", "discard" or "cancel"."""
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("Corrections not saved")
+        box.setText(f"{text[0].upper()}{text[1:]}.")
+        box.setInformativeText(
+            "Retry saves them again now; Discard closes and the read keeps its last saved values; Cancel keeps the "
+            "window open with the corrections on screen."
+        )
+        retry = box.addButton("Retry", QMessageBox.ButtonRole.AcceptRole)
+        discard = box.addButton("Discard", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(retry)
+        box.exec()
+        clicked = box.clickedButton()
+        return "retry" if clicked is retry else "discard" if clicked is discard else "cancel"
 
     def cancel_loading(self) -> None:
         """Cancel (and closing the window): stops the loads and the background registration, and drops a
