@@ -48,6 +48,7 @@ def open_reading_window(
     subject: str,
     settings_file: Path,
     configure: Callable[[ReadingWindow], None] | None = None,
+    size: tuple[int, int] = (1600, 1000),
 ) -> ReadingWindow:
     """The reading window on `subject`, shown at a reading size with every timepoint loaded. `configure` runs
     before the event loop does, so it acts before any load or background task has finished."""
@@ -55,10 +56,23 @@ def open_reading_window(
     if configure is not None:
         configure(window)
     qtbot.addWidget(window)
-    window.resize(1600, 1000)
+    window.resize(*size)
     window.show()
     qtbot.waitExposed(window)
     wait_loaded(qtbot, window)
+    return window
+
+
+def demo_window(qtbot: Any, root: Path, images: Path) -> ReadingWindow:
+    """The local reader's window on the demo subject, loaded, with the subject's ground truth per timepoint label
+    as `window.truth` (the brush and save tests compare against it)."""
+    from sfrt_reader.reading import ReadingService, open_database
+
+    database, truth = make_demo(root / "demo", images, "local")
+    session = ReadingService(open_database(database)).login("local", "demo-local")
+    window = open_reading_window(qtbot, session, DEMO_SUBJECT, root / "s.ini", size=(1500, 950))
+    subject = next(s for s in truth["subjects"] if s["subject"] == DEMO_SUBJECT)
+    window.truth = {tp["label"]: tp for tp in subject["timepoints"]}  # type: ignore[attr-defined]
     return window
 
 

@@ -8,9 +8,8 @@ from typing import Any
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, QSettings, Qt
+from PySide6.QtCore import QPoint, Qt
 
-from sfrt_reader.reading import ReadingService, open_database
 from sfrt_reader.ui.reading_window import ReadingWindow
 from sfrt_reader.ui.state.tools import Tool
 from tests.ui.conftest import wheel
@@ -18,8 +17,8 @@ from tests.ui.reading_helpers import (
     DEMO_SUBJECT,
     add_lesion,
     brush_stroke,
+    demo_window,
     go_to_slice,
-    make_demo,
     segment_and_accept,
     wait_loaded,
     widget_point,
@@ -79,16 +78,7 @@ def _segmented_baseline_target(qtbot: Any, window: ReadingWindow) -> tuple[dict[
 
 @pytest.fixture
 def window(qtbot, tmp_path: Path, demo_images: Path):  # type: ignore[no-untyped-def]
-    database, truth = make_demo(tmp_path / "demo", demo_images, "local")
-    session = ReadingService(open_database(database)).login("local", "demo-local")
-    win = ReadingWindow(session, DEMO_SUBJECT, settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
-    qtbot.addWidget(win)
-    win.resize(1500, 950)
-    win.show()
-    qtbot.waitExposed(win)
-    wait_loaded(qtbot, win)
-    subject = next(s for s in truth["subjects"] if s["subject"] == DEMO_SUBJECT)
-    win.truth = {tp["label"]: tp for tp in subject["timepoints"]}  # type: ignore[attr-defined]
+    win = demo_window(qtbot, tmp_path, demo_images)
     yield win
     win.close()
 

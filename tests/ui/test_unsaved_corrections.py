@@ -9,23 +9,19 @@ from typing import Any
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings
 
-from sfrt_reader.reading import ReadingService, open_database
 from sfrt_reader.reading.errors import DatabaseBusyError
 from sfrt_reader.ui.reading_window import ReadingWindow
 from sfrt_reader.ui.state.tools import Tool
 from tests.ui.reading_helpers import (
-    DEMO_SUBJECT,
     add_lesion,
     brush_stroke,
     click_button,
     click_tool,
+    demo_window,
     go_to_slice,
-    make_demo,
     segment_and_accept,
     sign,
-    wait_loaded,
     widget_point,
 )
 
@@ -35,16 +31,7 @@ BUSY = "the read database is busy: another workstation kept it locked through 6 
 
 @pytest.fixture
 def window(qtbot, tmp_path: Path, demo_images: Path):  # type: ignore[no-untyped-def]
-    database, truth = make_demo(tmp_path / "demo", demo_images, "local")
-    session = ReadingService(open_database(database)).login("local", "demo-local")
-    win = ReadingWindow(session, DEMO_SUBJECT, settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
-    qtbot.addWidget(win)
-    win.resize(1500, 950)
-    win.show()
-    qtbot.waitExposed(win)
-    wait_loaded(qtbot, win)
-    subject = next(s for s in truth["subjects"] if s["subject"] == DEMO_SUBJECT)
-    win.truth = {tp["label"]: tp for tp in subject["timepoints"]}  # type: ignore[attr-defined]
+    win = demo_window(qtbot, tmp_path, demo_images)
     yield win
     win.ask_unsaved = lambda _text: "discard"  # type: ignore[method-assign]  # never a modal box at teardown
     win.close()
@@ -54,6 +41,17 @@ def _database_t1(window: ReadingWindow) -> Any:
     """T1 at baseline as a fresh read of the database holds it (not the view the window keeps)."""
     read = window.session.view(window.read_id)
     return next(m for m in next(t for t in read.timepoints if t.label == "baseline").measurements if m.lesion == "T1")
+
+
+def _sign_baseline(qtbot: Any, window: ReadingWindow) -> Any:
+    """Sign the baseline with no error shown; T1 as the signed baseline in the database holds it."""
+    window.errors.clear()
+    sign(qtbot, window, "demo-local")
+    qtbot.waitUntil(lambda: window.reading_label == "3m", timeout=10_000)
+    assert not window.errors, window.errors
+    base = window.session.view(window.read_id).timepoints[0]
+    assert base.label == "baseline" and base.status == "signed"
+    return next(m for m in base.measurements if m.lesion == "T1")
 
 
 def _screen_ml(window: ReadingWindow) -> float:
@@ -121,13 +119,7 @@ def test_sign_is_refused_until_retry_saves_the_correction(qtbot, window) -> None
     assert _database_t1(window).volume_ml == pytest.approx(shown_ml, rel=1e-9)
 
     # now the signature goes through, and the signed measurement is the one on screen
-    window.errors.clear()
-    sign(qtbot, window, "demo-local")
-    qtbot.waitUntil(lambda: window.reading_label == "3m", timeout=10_000)
-    assert not window.errors, window.errors
-    base = window.session.view(window.read_id).timepoints[0]
-    assert base.label == "baseline" and base.status == "signed"
-    signed = next(m for m in base.measurements if m.lesion == "T1")
+    signed = _sign_baseline(qtbot, window)
     assert signed.volume_ml == pytest.approx(shown_ml, rel=1e-9)
     seg = window.segmentations[KEY]
     assert signed.diameter_mm == pytest.approx(seg["longest_axial"]["length_mm"])
@@ -138,13 +130,7 @@ def test_signing_retries_a_failed_save_itself(qtbot, window) -> None:  # type: i
     _failed_correction(qtbot, window)
     shown_ml = _screen_ml(window)
     del window.session.record_measurement  # the instance's failing stand-in goes; the real method is back
-    window.errors.clear()
-    sign(qtbot, window, "demo-local")
-    qtbot.waitUntil(lambda: window.reading_label == "3m", timeout=10_000)
-    assert not window.errors, window.errors
-    base = window.session.view(window.read_id).timepoints[0]
-    assert base.status == "signed"
-    assert next(m for m in base.measurements if m.lesion == "T1").volume_ml == pytest.approx(shown_ml, rel=1e-9)
+    assert _sign_baseline(qtbot, window).volume_ml == pytest.approx(shown_ml, rel=1e-9)
 
 
 def test_closing_with_a_failed_save_asks_and_never_drops_it_quietly(qtbot, window) -> None:  # type: ignore[no-untyped-def]
@@ -216,11 +202,4 @@ def test_a_drawing_whose_save_failed_blocks_signing_until_saved(qtbot, window) -
     assert shown_mm == pytest.approx(math.dist(*lesion["longest_axial_line_lps"]), abs=3.0)
 
     del window.session.record_measurement
-    window.errors.clear()
-    sign(qtbot, window, "demo-local")
-    qtbot.waitUntil(lambda: window.reading_label == "3m", timeout=10_000)
-    assert not window.errors, window.errors
-    base = window.session.view(window.read_id).timepoints[0]
-    assert base.status == "signed"
-    t1 = next(m for m in base.measurements if m.lesion == "T1")
-    assert t1.diameter_mm == pytest.approx(shown_mm, abs=1e-9)
+    assert _sign_baseline(qtbot, window).diameter_mm == pytest.approx(shown_mm, abs=1e-9)
