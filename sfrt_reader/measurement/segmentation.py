@@ -323,9 +323,10 @@ def _segment_in_roi(
     cleaned = _clean(_refine_margin(light, tumour, spacing), local[0], spacing)
     if cleaned is None or not cleaned[0].any():
         return None
-    settled = _settle_margin(light, cleaned[0], spacing, local[0])
+    outline, spurs = cleaned
+    settled = _settle_margin(light, outline, spacing, local[0])
     # the settling decides one voxel layer either side of the outline: a spur voxel it took back is no longer cut
-    return _Grown(settled, light, spacing, local[0], f, full.shape, cleaned[1] & ~settled)
+    return _Grown(settled, light, spacing, local[0], f, full.shape, spurs & ~settled)
 
 
 COARSE_PIXEL_MM = 1.6
